@@ -40,5 +40,5 @@ export function viewAs<D extends Dtype>(dtype: D, bytes: Uint8Array): TypedArray
     throw new RangeError(`${bytes.byteLength} bytes is not a whole number of ${dtype} items`);
   }
   const aligned = bytes.byteOffset % itemsize === 0 ? bytes : bytes.slice();
-  return new array(aligned.buffer, aligned.byteOffset, aligned.byteLength / itemsize) as TypedArrayOf<D>;
+  return new array(aligned.buffer as ArrayBuffer, aligned.byteOffset, aligned.byteLength / itemsize) as TypedArrayOf<D>;
 }
