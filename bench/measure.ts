@@ -1,0 +1,34 @@
+/** Shared timing helpers for benches: each figure is the best of several runs, after a warm-up run. */
+export interface Rate {
+  bytes: number;
+  seconds: number;
+  mbPerS: number;
+}
+
+export async function bestRate(bytes: number, run: () => void | Promise<void>, { runs = 5, minSeconds = 0.2 } = {}): Promise<Rate> {
+  await run();
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    let reps = 0;
+    const start = process.hrtime.bigint();
+    let elapsed = 0;
+    do {
+      await run();
+      reps++;
+      elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+    } while (elapsed < minSeconds);
+    best = Math.min(best, elapsed / reps);
+  }
+  return { bytes, seconds: best, mbPerS: bytes / 1e6 / best };
+}
+
+export function fmt(n: number, digits = 1): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** Cuts a byte stream into reads of `size` bytes, as a serial port hands them over. */
+export function reads(stream: Uint8Array, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < stream.length; at += size) out.push(stream.subarray(at, at + size));
+  return out;
+}

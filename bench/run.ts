@@ -1,0 +1,11 @@
+import { framing } from './framing.js';
+
+/** `npm run bench [name…]`: runs the named benches (all by default) and prints one line per figure. */
+const benches: Record<string, () => Promise<string[]>> = { framing };
+
+const wanted = process.argv.slice(2);
+for (const name of wanted) if (!benches[name]) throw new Error(`unknown bench "${name}"; known: ${Object.keys(benches).join(', ')}`);
+for (const [name, bench] of Object.entries(benches)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  for (const line of await bench()) console.log(line);
+}
