@@ -18,7 +18,9 @@ export const DTYPES = {
 
 export type Dtype = keyof typeof DTYPES;
 export type TypedArrayOf<D extends Dtype> = InstanceType<(typeof DTYPES)[D]['array']>;
-export type AnyTypedArray = TypedArrayOf<Dtype>;
+export type AnyTypedArray =
+  | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array
+  | BigUint64Array | BigInt64Array | Float32Array | Float64Array;
 
 export function isDtype(name: string): name is Dtype {
   return Object.hasOwn(DTYPES, name);

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { exportCommand } from './export.js';
 
 /** Every omvd subcommand, in the order `omvd --help` lists them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<object, never>[] = [exportCommand as CommandModule<object, never>];
