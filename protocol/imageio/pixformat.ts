@@ -89,36 +89,23 @@ export function frameDataSize(width: number, height: number, word: number): numb
 /** V1.0/V1.1 files store a "bpp" code instead of a pixformat: 0 binary, 1 gray, 2 RGB565, 3 Bayer, ≥ 4 JPEG length. */
 export const LegacyBpp = { BINARY: 0, GRAYSCALE: 1, RGB565: 2, BAYER: 3, JPEG_MIN: 4 } as const;
 
+/** The four raw formats V1 files can hold, by their code (a V1 Bayer frame reads back as BGGR). */
+const LEGACY_RAW: readonly (readonly [number, number])[] = [
+  [LegacyBpp.BINARY, Pixformat.BINARY],
+  [LegacyBpp.GRAYSCALE, Pixformat.GRAYSCALE],
+  [LegacyBpp.RGB565, Pixformat.RGB565],
+  [LegacyBpp.BAYER, Pixformat.BAYER_BGGR],
+];
+
 export function pixformatFromLegacyBpp(bpp: number): number {
-  switch (bpp) {
-    case LegacyBpp.BINARY:
-      return Pixformat.BINARY;
-    case LegacyBpp.GRAYSCALE:
-      return Pixformat.GRAYSCALE;
-    case LegacyBpp.RGB565:
-      return Pixformat.RGB565;
-    case LegacyBpp.BAYER:
-      return Pixformat.BAYER_BGGR;
-    default:
-      return Pixformat.JPEG;
-  }
+  return LEGACY_RAW.find(([code]) => code === bpp)?.[1] ?? Pixformat.JPEG;
 }
 
 /** The V1 code for a frame: JPEG frames store their byte length. Other formats have no V1 code. */
 export function legacyBppFor(word: number, dataLength: number): number {
-  switch (word) {
-    case Pixformat.BINARY:
-      return LegacyBpp.BINARY;
-    case Pixformat.GRAYSCALE:
-      return LegacyBpp.GRAYSCALE;
-    case Pixformat.RGB565:
-      return LegacyBpp.RGB565;
-    case Pixformat.BAYER_BGGR:
-      return LegacyBpp.BAYER;
-    case Pixformat.JPEG:
-      if (dataLength < LegacyBpp.JPEG_MIN) throw new RangeError(`a ${dataLength}-byte JPEG cannot be stored in a V1 file (its length is its format code)`);
-      return dataLength;
-    default:
-      throw new RangeError(`${decodePixformat(word).name} frames cannot be stored in a V1 ImageIO file`);
-  }
+  const raw = LEGACY_RAW.find(([, w]) => w === word);
+  if (raw) return raw[0];
+  if (word !== Pixformat.JPEG) throw new RangeError(`${decodePixformat(word).name} frames cannot be stored in a V1 ImageIO file`);
+  if (dataLength < LegacyBpp.JPEG_MIN) throw new RangeError(`a ${dataLength}-byte JPEG cannot be stored in a V1 file (its length is its format code)`);
+  return dataLength;
 }
