@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeImageIo, Pixformat } from '../../protocol/imageio/index.js';
+import { RecordLog } from '../../host/writers/records.js';
 import { readSensorMeta } from '../../host/writers/roverd/trace.js';
 import { omvd, python, tool } from '../support/tools.js';
 
@@ -90,6 +91,15 @@ print(json.dumps({'ts': numpy.fromfile(sys.argv[1] + '/ts', '<f8').tolist(), 'fr
     const { data, info } = await sharp(join(sensor, 'frames', '000007.jpg')).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([W, H]);
     expect(Math.abs(data[0]! - 75)).toBeLessThanOrEqual(2);
+  });
+
+  it('writes a record log with one record per frame and its stored bytes', async () => {
+    const r = omvd(['export', join(dir, 'rec.bin'), '--to', 'records', '--start-time', String(START)]);
+    expect(r.status).toBe(0);
+    const records = (await RecordLog.loadAll(join(dir, 'rec.jsonl'))) as Record<string, unknown>[];
+    expect(records).toHaveLength(N + 1);
+    expect(records[0]).toMatchObject({ recording: 'rec.bin', frames: N, start_time: START });
+    expect(records[5]).toMatchObject({ frame: 4, elapsed_ms: 39, width: W, height: H, pixformat: 'GRAYSCALE', data: new Uint8Array(W * H).fill(45) });
   });
 
   it('refuses to overwrite outputs without --force, and replaces them with it', () => {
