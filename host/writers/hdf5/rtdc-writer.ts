@@ -96,12 +96,16 @@ export class RtdcWriter {
     this.group('logs').create_dataset({ name, data: wrapped.length ? wrapped : [''], dtype: `S${width}` });
   }
 
-  /** Root attributes; dclab requires every name to be exactly `section:key`. */
-  setAttrs(attrs: Record<string, string | number>): void {
+  /**
+   * Root attributes; dclab requires every name to be exactly `section:key` and checks value types per key, so the
+   * type is explicit: bigint → int64, number → float64, string → UTF-8 string.
+   */
+  setAttrs(attrs: Record<string, string | number | bigint>): void {
     for (const [name, value] of Object.entries(attrs)) {
       if (name.split(':').length !== 2) throw new OmvError('EHDF5', `attribute "${name}" must be "section:key" (dclab refuses the file otherwise); use "user:${name.replace(/:/g, ' ')}"`);
       if (this.file.attrs[name]) this.file.delete_attribute(name);
-      if (typeof value === 'number') this.file.create_attribute(name, value, null, Number.isInteger(value) ? '<q' : '<d');
+      if (typeof value === 'bigint') this.file.create_attribute(name, Number(value), null, '<q');
+      else if (typeof value === 'number') this.file.create_attribute(name, value, null, '<d');
       else this.file.create_attribute(name, value);
     }
   }
@@ -112,7 +116,7 @@ export class RtdcWriter {
     for (const f of this.features.values()) if (f.fill) this.writeRows(f, f.fill);
     const events = this.features.get('events/image') ?? [...this.features.values()][0];
     const count = events ? events.written : 0;
-    this.setAttrs({ 'experiment:event count': count });
+    this.setAttrs({ 'experiment:event count': BigInt(count) });
     this.file.flush();
     this.file.close();
     this.closed = true;

@@ -18,12 +18,15 @@ describe('RtdcWriter', () => {
     const w = await RtdcWriter.open(path, { compression: 'none' });
     w.requireFeature('image', [20, 30], 'u1');
     for (let i = 0; i < 27; i++) w.storeFeatureChunk('image', new Uint8Array(600).fill(i));
+    w.setAttrs({ 'imaging:frame rate': 25, 'experiment:run index': 3n });
     expect(existsSync(`${path}.part`)).toBe(true);
     expect(existsSync(path)).toBe(false);
     expect(await w.close()).toEqual({ path, events: 27 });
     expect(existsSync(`${path}.part`)).toBe(false);
     const out = python(`import h5py, sys; d = h5py.File(sys.argv[1])['events/image']; print(d.shape, d.chunks, d.compression, int(d[26].max()))`, path).trim();
     expect(out).toBe(`(27, 20, 30) (1000, 20, 30) None 26`);
+    const types = python(`import h5py, sys; a = h5py.File(sys.argv[1]).attrs; print(a['imaging:frame rate'].dtype, a['experiment:run index'].dtype, a['experiment:event count'].dtype)`, path).trim();
+    expect(types).toBe('float64 int64 int64');
   });
 
   it('refuses attribute names dclab would reject, and rows of the wrong size', async () => {
