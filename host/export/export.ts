@@ -7,8 +7,9 @@ import { hdf5Sink } from './hdf5-sink.js';
 import { recordsSink } from './records-sink.js';
 import type { RecordingInfo, Sink } from './sink.js';
 import { traceSink } from './trace-sink.js';
+import { videoSink } from './video-sink.js';
 
-export const EXPORT_FORMATS = ['hdf5', 'blob', 'records'] as const;
+export const EXPORT_FORMATS = ['hdf5', 'blob', 'video', 'records'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** What a recording becomes when no format is named: a roverd trace with JPEG blobs, and an .rtdc HDF5 file. */
 export const DEFAULT_EXPORT_FORMATS: readonly ExportFormat[] = ['blob', 'hdf5'];
@@ -16,6 +17,7 @@ export const DEFAULT_EXPORT_FORMATS: readonly ExportFormat[] = ['blob', 'hdf5'];
 const SINKS: Record<ExportFormat, { output: (dir: string, stem: string) => string; open: (output: string, info: RecordingInfo) => Promise<Sink> }> = {
   hdf5: { output: (dir, stem) => join(dir, `${stem}.rtdc`), open: hdf5Sink },
   blob: { output: (dir, stem) => join(dir, stem), open: traceSink },
+  video: { output: (dir, stem) => join(dir, `${stem}.avi`), open: videoSink },
   records: { output: (dir, stem) => join(dir, `${stem}.jsonl`), open: recordsSink },
 };
 

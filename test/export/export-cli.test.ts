@@ -102,6 +102,13 @@ print(json.dumps({'ts': numpy.fromfile(sys.argv[1] + '/ts', '<f8').tolist(), 'fr
     expect(records[5]).toMatchObject({ frame: 4, elapsed_ms: 39, width: W, height: H, pixformat: 'GRAYSCALE', data: new Uint8Array(W * H).fill(45) });
   });
 
+  it('writes an MJPEG AVI at the recording\'s mean frame rate that ffprobe counts frame by frame', () => {
+    expect(omvd(['export', join(dir, 'rec.bin'), '--to', 'video']).status).toBe(0);
+    const stream = JSON.parse(tool('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', join(dir, 'rec.avi')], 'ffmpeg')).streams[0];
+    // 11 intervals over 440 ms: 25 fps.
+    expect(stream).toMatchObject({ codec_name: 'mjpeg', width: W, height: H, nb_read_frames: String(N), avg_frame_rate: '25/1' });
+  });
+
   it('refuses to overwrite outputs without --force, and replaces them with it', () => {
     const again = omvd(['export', join(dir, 'rec.bin'), '--to', 'hdf5']);
     expect(again.status).toBe(1);

@@ -18,7 +18,7 @@ function parseStartTime(value: string): number {
 
 export const exportCommand: CommandModule<object, Args> = {
   command: 'export <input>',
-  describe: 'Turn ImageIO recordings into datasets (roverd trace, .rtdc HDF5, record log)',
+  describe: 'Turn ImageIO recordings into datasets (roverd trace, .rtdc HDF5, MJPEG AVI, record log)',
   builder: (y) =>
     y
       .positional('input', { type: 'string', demandOption: true, describe: 'a recording (.bin) or a folder of them (e.g. a synced camera folder)' })
@@ -27,7 +27,7 @@ export const exportCommand: CommandModule<object, Args> = {
         array: true,
         choices: EXPORT_FORMATS,
         default: [...DEFAULT_EXPORT_FORMATS],
-        describe: 'formats: blob = roverd trace folder with one JPEG per frame; hdf5 = .rtdc file (dclab/dcnum/h5py); records = JSON Lines, one record per frame',
+        describe: 'formats: blob = roverd trace folder with one JPEG per frame; hdf5 = .rtdc file (dclab/dcnum/h5py); video = MJPEG AVI; records = JSON Lines, one record per frame',
       })
       .option('out', { type: 'string', describe: 'folder for the outputs (default: beside each recording)' })
       .option('start-time', { type: 'string', describe: 'time of the first frame, epoch seconds or ISO 8601 (default: file time minus the recording\'s length)' })
