@@ -46,6 +46,7 @@ print(json.dumps({
   'frame': e['frame'][:].tolist(), 'index': e['index'][:].tolist(), 'time': e['time'][:].tolist(),
   'count': int(f.attrs['experiment:event count']), 'roi': [int(f.attrs['imaging:roi size x']), int(f.attrs['imaging:roi size y'])],
   'class': e['image'].attrs['CLASS'].decode(), 'keys': sorted(f.keys()),
+  'basin': json.loads(' '.join(x.decode() for x in f['basins'][list(f['basins'].keys())[0]][:])),
 }))`,
       join(dir, 'rec.rtdc'),
     );
@@ -60,7 +61,8 @@ print(json.dumps({
     expect(got.count).toBe(N);
     expect(got.roi).toEqual([W, H]);
     expect(got.class).toBe('IMAGE');
-    expect(got.keys).toEqual(['events', 'logs']);
+    expect(got.keys).toEqual(['basins', 'events', 'logs']);
+    expect(got.basin).toMatchObject({ type: 'file', format: 'openmv-imageio', paths: [join(dir, 'rec.bin')] });
   });
 
   it('h5dump (HDF5 1.10) reads it and shows gzip-compressed chunks', () => {
@@ -133,6 +135,6 @@ print(json.dumps({'ts': numpy.fromfile(sys.argv[1] + '/ts', '<f8').tolist(), 'fr
     writeFileSync(join(badDir, 'notes.bin'), 'hello, this is not an ImageIO stream');
     const r = omvd(['export', join(badDir, 'notes.bin'), '--json']);
     expect(r.status).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'EFORMAT', message: expect.stringMatching(/is not an OpenMV ImageIO recording: not an OpenMV ImageIO stream/) } });
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'EFORMAT', message: expect.stringMatching(/is not an OpenMV ImageIO recording: .*not an OpenMV ImageIO stream/) } });
   });
 });
