@@ -1,28 +1,19 @@
-import { headerSize, MAGIC_SIZE, MAX_DIMENSION, maxCompressedSize, padding, parseMagic, type ImageIoVersion } from './format.js';
-import { decodePixformat, frameDataSize, isValidPixformat, LegacyBpp, Pixformat, pixformatFromLegacyBpp } from './pixformat.js';
+import { ImageIoFormatError } from './errors.js';
+import { headerSize, MAGIC_SIZE, parseMagic, V2_HEADER_SIZE, type ImageIoVersion } from './format.js';
+import { decodeRecordHeader, type FrameEntry } from './record.js';
 
-export interface FrameEntry {
-  index: number;
-  headerOffset: number;
-  dataOffset: number;
-  /** Bytes of pixel data: computed for raw formats (their size field is 0 or stale), the size field for JPEG/PNG. */
-  dataLength: number;
-  /** Where the next record starts: data end rounded up to 16. */
-  paddedEnd: number;
-  elapsedMs: number;
-  width: number;
-  height: number;
-  /** V2 pixformat word, also for V1 files (their bpp codes are mapped). */
-  pixformat: number;
-  /** The stored size (V2) or bpp (V1) field, as written. */
-  sizeField: number;
-  /** V1.0 stored RGB565 big-endian: callers must swap each 16-bit word. */
-  byteSwapped: boolean;
-}
+export type { FrameEntry } from './record.js';
+/** Why indexing stopped: the offending magic or record header, and a message saying what the user can do. */
+export type IndexError = ImageIoFormatError;
 
 export type TailReason = 'magic cut' | 'header cut' | 'data cut' | 'padding cut';
 
-/** Bytes after the last complete record that do not (yet) make a complete one. */
+/**
+ * What is missing at the end of the bytes seen, unless they end exactly at a record boundary after the magic:
+ * `offset` = completeBytes, `have` = bytes present from there (0 for an empty file or a frame whose padding has
+ * not started), `need` = bytes missing until the part is whole: the magic, the header (the data length is unknown
+ * until it is whole), the record up to its padded end, or the padding of a frame whose data is complete.
+ */
 export interface Tail {
   offset: number;
   have: number;
@@ -30,159 +21,122 @@ export interface Tail {
   reason: TailReason;
 }
 
-export interface IndexError {
-  offset: number;
-  message: string;
-}
-
-type State = 'magic' | 'header' | 'data' | 'pad' | 'error';
+type Phase = 'magic' | 'header' | 'data' | 'padding' | 'failed';
 
 /**
- * Indexes an ImageIO FILE stream from its bytes, fed in order in chunks of any size. Keeps only record headers,
- * never frame data, and continues where it stopped when the file grows. A malformed record stops indexing
- * (`error`) but keeps every frame before it; a cut tail is described by `tail()`.
+ * Indexes an ImageIO FILE stream from its bytes, pushed in order in chunks of any size. Keeps record headers only,
+ * never frame data (constant memory besides `frames`), and carries on where it stopped when the file grows.
+ *
+ * A frame is complete, and listed in `frames`, once its header and data are there; its padding carries nothing.
+ * A malformed magic or record stops indexing for good: `error` says where, every frame before it stays listed,
+ * and later bytes are counted in `bytesSeen` but ignored.
  */
 export class ImageIoIndexer {
   version: ImageIoVersion | undefined;
   readonly frames: FrameEntry[] = [];
   error: IndexError | undefined;
-  /** Total bytes pushed so far. */
+  /** Total bytes pushed so far (the file offset the next chunk starts at). */
   bytesSeen = 0;
-  private state: State = 'magic';
-  private readonly head = new Uint8Array(32);
-  private headFill = 0;
-  private recordStart = 0;
-  private remaining = 0;
-  private pending: FrameEntry | undefined;
+  private done = 0;
+  private phase: Phase = 'magic';
+  private readonly head = new Uint8Array(V2_HEADER_SIZE);
+  private fill = 0;
+  private partEnd = 0;
+  private current: FrameEntry | undefined;
 
-  /** File offset up to which every byte belongs to the magic or a complete record. */
+  /**
+   * File offset up to which every byte belongs to the magic, a complete record, or a complete frame's data (whose
+   * padding may still be cut). With no error, completeBytes + (tail()?.have ?? 0) === bytesSeen.
+   */
   get completeBytes(): number {
-    if (this.state === 'magic') return 0;
-    return this.state === 'error' ? this.recordStart : this.state === 'header' ? this.bytesSeen - this.headFill : this.recordStart;
+    return this.done;
   }
 
   push(chunk: Uint8Array): void {
     let at = 0;
-    while (at < chunk.length && this.state !== 'error') {
-      if (this.state === 'magic' || this.state === 'header') {
-        const need = this.state === 'magic' ? MAGIC_SIZE : headerSize(this.version as ImageIoVersion);
-        const n = Math.min(need - this.headFill, chunk.length - at);
-        this.head.set(chunk.subarray(at, at + n), this.headFill);
-        this.headFill += n;
+    while (at < chunk.length && this.phase !== 'failed') {
+      if (this.phase === 'magic' || this.phase === 'header') {
+        const size = this.phase === 'magic' ? MAGIC_SIZE : headerSize(this.version as ImageIoVersion);
+        const n = Math.min(size - this.fill, chunk.length - at);
+        this.head.set(chunk.subarray(at, at + n), this.fill);
+        this.fill += n;
         at += n;
         this.bytesSeen += n;
-        if (this.headFill === need) {
-          this.headFill = 0;
-          if (this.state === 'magic') this.onMagic();
-          else this.onHeader(this.bytesSeen - need);
-        }
+        if (this.phase === 'magic') this.guard(() => this.onMagic());
+        else if (this.fill === size) this.guard(() => this.onHeader());
       } else {
-        const n = Math.min(this.remaining, chunk.length - at);
-        this.remaining -= n;
+        const n = Math.min(this.partEnd - this.bytesSeen, chunk.length - at);
         at += n;
         this.bytesSeen += n;
-        if (this.remaining === 0) this.advance();
+        if (this.bytesSeen === this.partEnd) this.finishPart();
       }
     }
     this.bytesSeen += chunk.length - at;
   }
 
   tail(): Tail | undefined {
-    const seen = this.bytesSeen;
-    switch (this.state) {
+    const have = this.bytesSeen - this.done;
+    if (this.phase === 'failed' || (this.phase === 'header' && have === 0)) return undefined;
+    const tail = (need: number, reason: TailReason): Tail => ({ offset: this.done, have, need, reason });
+    switch (this.phase) {
       case 'magic':
-        return { offset: 0, have: seen, need: MAGIC_SIZE - seen, reason: 'magic cut' };
+        return tail(MAGIC_SIZE - have, 'magic cut');
       case 'header':
-        return this.headFill ? { offset: seen - this.headFill, have: this.headFill, need: headerSize(this.version as ImageIoVersion) - this.headFill, reason: 'header cut' } : undefined;
+        return tail(headerSize(this.version as ImageIoVersion) - have, 'header cut');
       case 'data':
-      case 'pad': {
-        const frame = this.pending as FrameEntry;
-        return { offset: this.recordStart, have: seen - this.recordStart, need: frame.paddedEnd - seen, reason: this.state === 'data' ? 'data cut' : 'padding cut' };
-      }
-      case 'error':
-        return undefined;
+        return tail((this.current as FrameEntry).paddedEnd - this.bytesSeen, 'data cut');
+      case 'padding':
+        return tail(this.partEnd - this.bytesSeen, 'padding cut');
+    }
+  }
+
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      if (!(err instanceof ImageIoFormatError)) throw err;
+      this.error = err;
+      this.phase = 'failed';
     }
   }
 
   private onMagic(): void {
-    const version = parseMagic(this.head);
-    if (version === undefined) {
-      const text = String.fromCharCode(...this.head.subarray(0, MAGIC_SIZE)).replace(/[^\x20-\x7e]/g, '?');
-      return this.fail(0, `not an OpenMV ImageIO stream (magic "${text}"; expected "OMV IMG STR V1.0", "V1.1" or "V2.0")`);
-    }
-    this.version = version;
-    this.state = 'header';
+    this.version = parseMagic(this.head.subarray(0, this.fill));
+    if (this.version === undefined) return;
+    this.fill = 0;
+    this.done = MAGIC_SIZE;
+    this.phase = 'header';
   }
 
-  private onHeader(offset: number): void {
-    const v = new DataView(this.head.buffer);
-    const elapsedMs = v.getUint32(0, true);
-    const width = v.getUint32(4, true);
-    const height = v.getUint32(8, true);
-    const code = v.getUint32(12, true);
+  private onHeader(): void {
     const version = this.version as ImageIoVersion;
-    if (width < 1 || width > MAX_DIMENSION || height < 1 || height > MAX_DIMENSION) {
-      return this.fail(offset, `frame ${this.frames.length} at byte ${offset}: implausible size ${width}×${height}`);
-    }
-    let pixformat: number;
-    let sizeField: number;
-    let dataLength: number;
-    if (version === 20) {
-      if (!isValidPixformat(code)) return this.fail(offset, `frame ${this.frames.length} at byte ${offset}: invalid pixformat 0x${code.toString(16)}`);
-      pixformat = code;
-      sizeField = v.getUint32(16, true);
-      dataLength = decodePixformat(code).compressed ? sizeField : frameDataSize(width, height, code);
-    } else {
-      pixformat = pixformatFromLegacyBpp(code);
-      sizeField = code;
-      dataLength = code >= LegacyBpp.JPEG_MIN ? code : frameDataSize(width, height, pixformat);
-    }
-    if (decodePixformat(pixformat).compressed && dataLength > maxCompressedSize(width, height)) {
-      return this.fail(offset, `frame ${this.frames.length} at byte ${offset}: compressed size ${dataLength} is implausible for ${width}×${height}`);
-    }
-    const dataOffset = offset + headerSize(version);
-    this.recordStart = offset;
-    this.pending = {
-      index: this.frames.length,
-      headerOffset: offset,
-      dataOffset,
-      dataLength,
-      paddedEnd: dataOffset + dataLength + padding(dataLength),
-      elapsedMs,
-      width,
-      height,
-      pixformat,
-      sizeField,
-      byteSwapped: version === 10 && pixformat === Pixformat.RGB565,
-    };
-    this.state = 'data';
-    this.remaining = dataLength;
-    if (dataLength === 0) this.advance();
+    const frame = decodeRecordHeader(this.head.subarray(0, headerSize(version)), version, this.done, this.frames.length);
+    this.fill = 0;
+    this.current = frame;
+    this.phase = 'data';
+    this.partEnd = frame.dataOffset + frame.dataLength;
+    if (this.bytesSeen === this.partEnd) this.finishPart();
   }
 
-  private advance(): void {
-    const frame = this.pending as FrameEntry;
-    if (this.state === 'data') {
+  private finishPart(): void {
+    const frame = this.current as FrameEntry;
+    if (this.phase === 'data') {
       this.frames.push(frame);
-      this.state = 'pad';
-      this.remaining = frame.paddedEnd - frame.dataOffset - frame.dataLength;
-      if (this.remaining > 0) return;
+      this.done = this.partEnd;
+      this.phase = 'padding';
+      this.partEnd = frame.paddedEnd;
+      if (this.bytesSeen < this.partEnd) return;
     }
-    this.state = 'header';
-    this.recordStart = frame.paddedEnd;
-    this.pending = undefined;
-  }
-
-  private fail(offset: number, message: string): void {
-    this.error = { offset, message };
-    this.recordStart = offset;
-    this.state = 'error';
+    this.done = frame.paddedEnd;
+    this.phase = 'header';
+    this.current = undefined;
   }
 }
 
 export interface ParsedImageIo {
   version: ImageIoVersion | undefined;
   frames: FrameEntry[];
+  completeBytes: number;
   tail: Tail | undefined;
   error: IndexError | undefined;
 }
@@ -191,18 +145,21 @@ export interface ParsedImageIo {
 export function parseImageIo(bytes: Uint8Array): ParsedImageIo {
   const ix = new ImageIoIndexer();
   ix.push(bytes);
-  return { version: ix.version, frames: ix.frames, tail: ix.tail(), error: ix.error };
+  return { version: ix.version, frames: ix.frames, completeBytes: ix.completeBytes, tail: ix.tail(), error: ix.error };
 }
 
-/** The stored pixel bytes of `frame` within the whole file's bytes (no copy). */
+/** The stored pixel bytes of `frame` within the whole file's bytes (a view, no copy). */
 export function frameData(file: Uint8Array, frame: FrameEntry): Uint8Array {
-  if (frame.dataOffset + frame.dataLength > file.length) throw new RangeError(`frame ${frame.index} ends at byte ${frame.dataOffset + frame.dataLength}, past the ${file.length} bytes given`);
-  return file.subarray(frame.dataOffset, frame.dataOffset + frame.dataLength);
+  const end = frame.dataOffset + frame.dataLength;
+  if (end > file.length) throw new RangeError(`frame ${frame.index} ends at byte ${end}, past the ${file.length} bytes given`);
+  return file.subarray(frame.dataOffset, end);
 }
 
-/** Milliseconds since the stream was opened at each frame: the running sum of the elapsed-ms fields. */
+/**
+ * Milliseconds since the ImageIO object was created at each frame: the running sum of the elapsed-ms fields (each
+ * is the time since the previous write; the first, since construction). ImageIO stores no absolute time.
+ */
 export function frameTimesMs(frames: readonly FrameEntry[]): number[] {
   let t = 0;
   return frames.map((f) => (t += f.elapsedMs));
 }
-

@@ -47,7 +47,9 @@ export function isValidPixformat(word: number): boolean {
 
 export function decodePixformat(word: number): PixformatInfo {
   const name = BY_WORD.get(word);
-  if (name === undefined) throw new FormatError(`invalid pixformat 0x${(word >>> 0).toString(16).padStart(8, '0')}`);
+  if (name === undefined) {
+    throw new FormatError(`invalid pixformat 0x${(word >>> 0).toString(16).padStart(8, '0')}: not one of the 12 words IMLIB_PIXFORMAT_IS_VALID accepts`);
+  }
   const family = FAMILY[(word >>> 16) & 0xff] as PixelFamily;
   const sub = (word >>> 8) & 0xff;
   return {
@@ -64,8 +66,9 @@ export function decodePixformat(word: number): PixformatInfo {
 }
 
 /**
- * Bytes of pixel data image_size() gives for an uncompressed frame (lib/imlib/imlib.c). Compressed frames carry
- * their own length; ARGB8 has no case there, so the firmware stores 0 bytes for it.
+ * Bytes of pixel data image_size() gives for an uncompressed frame (lib/imlib/imlib.c): BINARY rows are whole
+ * u32 words. Compressed frames carry their own length. ARGB8 has no case there (the default returns 0), so the
+ * firmware writes and reads ARGB8 frames with 0 data bytes.
  */
 export function frameDataSize(width: number, height: number, word: number): number {
   const { family } = decodePixformat(word);

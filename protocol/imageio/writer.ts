@@ -1,5 +1,4 @@
-import { FormatError } from '../errors.js';
-import { headerSize, MAGIC_SIZE, magicFor, MAX_DIMENSION, padding, type ImageIoVersion } from './format.js';
+import { headerSize, ImageIoVersions, MAGIC_SIZE, magicFor, MAX_DIMENSION, maxCompressedSize, padding, RecordField, type ImageIoVersion } from './format.js';
 import { decodePixformat, frameDataSize, legacyBppFor } from './pixformat.js';
 
 export interface ImageIoFrame {
@@ -7,51 +6,95 @@ export interface ImageIoFrame {
   width: number;
   height: number;
   pixformat: number;
-  /** Pixel bytes exactly as stored in the file (V1.0 RGB565 already big-endian). */
+  /**
+   * Pixel bytes exactly as they are to be stored. For a V1.0 file RGB565 must already be big-endian: the writer
+   * never swaps, so that what the indexer's frameData() returns writes back unchanged.
+   */
   data: Uint8Array;
   /**
-   * V2 size field. The firmware writes image_t.size: the byte count for JPEG/PNG (the default here) and, for raw
-   * formats, whatever the frame buffer held — 0 in the genuine recordings, so 0 is the default for those.
+   * V2 size field (image_t.size). For JPEG/PNG it is the data length (the default; anything else is refused, since
+   * the firmware writes exactly image_t.size bytes). For raw formats the firmware writes whatever the frame buffer
+   * held: 0 in the genuine recordings, so 0 is the default. V1 has no size field and ignores this.
    */
   sizeField?: number;
 }
 
-export function encodeFileHeader(version: ImageIoVersion = 20): Uint8Array {
-  const out = new Uint8Array(MAGIC_SIZE);
-  for (let i = 0; i < MAGIC_SIZE; i++) out[i] = magicFor(version).charCodeAt(i);
-  return out;
+const isU32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
+
+export function encodeFileHeader(version: ImageIoVersion = ImageIoVersions.V2_0): Uint8Array {
+  return new TextEncoder().encode(magicFor(version)).subarray(0, MAGIC_SIZE);
 }
 
-/** One record: header, pixel data and zero padding to 16 bytes, as py_imageio.c writes it. */
-export function encodeFrameRecord(frame: ImageIoFrame, version: ImageIoVersion = 20): Uint8Array {
-  const { width, height, pixformat, data } = frame;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > MAX_DIMENSION || height > MAX_DIMENSION) {
-    throw new RangeError(`frame size ${width}×${height} is outside 1..${MAX_DIMENSION}`);
+/**
+ * One record as py_imageio.c's write() lays it out: header, pixel data, zero padding to 16 bytes. Refuses (with a
+ * RangeError) frames the indexer would not read back the same.
+ */
+export function encodeFrameRecord(frame: ImageIoFrame, version: ImageIoVersion = ImageIoVersions.V2_0): Uint8Array {
+  const { width, height, pixformat, data, elapsedMs } = frame;
+  for (const [name, value] of [['width', width], ['height', height]] as const) {
+    if (!Number.isInteger(value) || value < 1 || value > MAX_DIMENSION) throw new RangeError(`frame ${name} ${value} is outside 1..${MAX_DIMENSION}`);
   }
+  if (!isU32(elapsedMs)) throw new RangeError(`elapsedMs ${elapsedMs} is not a u32`);
   const info = decodePixformat(pixformat);
-  if (!info.compressed && data.length !== frameDataSize(width, height, pixformat)) {
-    throw new FormatError(`${info.name} ${width}×${height} frame needs ${frameDataSize(width, height, pixformat)} bytes, got ${data.length}`);
+  let sizeField = frame.sizeField ?? 0;
+  if (info.compressed) {
+    sizeField = frame.sizeField ?? data.length;
+    if (sizeField !== data.length) throw new RangeError(`${info.name} size field ${sizeField} differs from the ${data.length} data bytes; the firmware writes exactly image.size bytes`);
+    if (data.length > maxCompressedSize(width, height)) throw new RangeError(`${info.name} frame of ${data.length} bytes exceeds the ${maxCompressedSize(width, height)} a ${width}×${height} frame may hold`);
+  } else {
+    const want = frameDataSize(width, height, pixformat);
+    if (data.length !== want) throw new RangeError(`${info.name} ${width}×${height} frame needs ${want} bytes (firmware image_size()), got ${data.length}`);
+    if (!isU32(sizeField)) throw new RangeError(`size field ${sizeField} is not a u32`);
   }
   const head = headerSize(version);
   const out = new Uint8Array(head + data.length + padding(data.length));
   const view = new DataView(out.buffer);
-  view.setUint32(0, frame.elapsedMs >>> 0, true);
-  view.setUint32(4, width, true);
-  view.setUint32(8, height, true);
-  if (version === 20) {
-    view.setUint32(12, pixformat, true);
-    view.setUint32(16, frame.sizeField ?? (info.compressed ? data.length : 0), true);
+  view.setUint32(RecordField.ELAPSED_MS, elapsedMs, true);
+  view.setUint32(RecordField.WIDTH, width, true);
+  view.setUint32(RecordField.HEIGHT, height, true);
+  if (version === ImageIoVersions.V2_0) {
+    view.setUint32(RecordField.PIXFORMAT, pixformat, true);
+    view.setUint32(RecordField.SIZE, sizeField, true);
   } else {
-    view.setUint32(12, legacyBppFor(pixformat, data.length), true);
+    view.setUint32(RecordField.BPP, legacyBppFor(pixformat, data.length), true);
   }
   out.set(data, head);
   return out;
 }
 
+/**
+ * Streams a file piece by piece, as ImageIO(path, "w") followed by write() calls would: `header()` once, then one
+ * `frame()` per record. The caller writes the pieces out in order; `bytesWritten` is the file offset reached.
+ */
+export class ImageIoWriter {
+  bytesWritten = 0;
+  framesWritten = 0;
+
+  constructor(readonly version: ImageIoVersion = ImageIoVersions.V2_0) {}
+
+  header(): Uint8Array {
+    if (this.bytesWritten !== 0) throw new RangeError('the file header was already written');
+    return this.emit(encodeFileHeader(this.version));
+  }
+
+  frame(frame: ImageIoFrame): Uint8Array {
+    if (this.bytesWritten === 0) throw new RangeError('write the file header before the first frame');
+    const record = this.emit(encodeFrameRecord(frame, this.version));
+    this.framesWritten += 1;
+    return record;
+  }
+
+  private emit(bytes: Uint8Array): Uint8Array {
+    this.bytesWritten += bytes.length;
+    return bytes;
+  }
+}
+
 /** Encodes a whole file: the magic followed by every record. */
-export function encodeImageIo(frames: readonly ImageIoFrame[], version: ImageIoVersion = 20): Uint8Array {
-  const parts = [encodeFileHeader(version), ...frames.map((f) => encodeFrameRecord(f, version))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+export function encodeImageIo(frames: readonly ImageIoFrame[], version: ImageIoVersion = ImageIoVersions.V2_0): Uint8Array {
+  const writer = new ImageIoWriter(version);
+  const parts = [writer.header(), ...frames.map((f) => writer.frame(f))];
+  const out = new Uint8Array(writer.bytesWritten);
   let at = 0;
   for (const p of parts) {
     out.set(p, at);
