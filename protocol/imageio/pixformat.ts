@@ -28,7 +28,10 @@ export interface PixformatInfo {
   family: PixelFamily;
   /** Bytes per pixel (0 for binary and compressed formats). */
   bpp: number;
-  /** Bayer CFA order or YUV byte order; undefined for the other families. */
+  /**
+   * Bayer CFA order, or the byte order of a YUV pair in memory; undefined for the other families. The firmware's
+   * names and byte orders cross over: lib/imlib/yuv.c reads YUV422 as Y V Y U and YVU422 as Y U Y V.
+   */
   subformat: 'BGGR' | 'GBRG' | 'GRBG' | 'RGGB' | 'YUYV' | 'YVYU' | undefined;
   compressed: boolean;
   color: boolean;
@@ -38,7 +41,7 @@ export interface PixformatInfo {
 
 const FAMILY: Record<number, PixelFamily> = { 1: 'binary', 2: 'grayscale', 3: 'rgb565', 4: 'bayer', 5: 'yuv', 6: 'jpeg', 7: 'png', 8: 'argb8' };
 const BAYER = ['BGGR', 'GBRG', 'GRBG', 'RGGB'] as const;
-const YUV = ['YUYV', 'YVYU'] as const;
+const YUV = ['YVYU', 'YUYV'] as const;
 const BY_WORD = new Map<number, PixformatName>(Object.entries(Pixformat).map(([k, v]) => [v, k as PixformatName]));
 
 export function isValidPixformat(word: number): boolean {

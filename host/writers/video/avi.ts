@@ -1,85 +1,134 @@
 import { open, rename, type FileHandle } from 'node:fs/promises';
-import { OmvError } from '../../../protocol/errors.js';
-
-/** AVI 1.0 offsets are 32-bit and many readers stop at 1 GiB: each file stays below this unless told otherwise. */
-export const DEFAULT_MAX_FILE_BYTES = 1_000_000_000;
-
-const HDRL_SIZE = 192; // LIST 'hdrl': avih (8 + 56) + LIST 'strl' (12 + strh 8 + 56 + strf 8 + 40)
-const MOVI_LIST_AT = 12 + 8 + HDRL_SIZE; // RIFF header + LIST header + hdrl
-const MOVI_DATA_AT = MOVI_LIST_AT + 12;
-const AVIF_HASINDEX = 0x10;
-const AVIIF_KEYFRAME = 0x10;
+import { FormatError } from '../../../protocol/errors.js';
+import { jpegSize } from './jpeg-size.js';
 
 export interface AviOptions {
   width: number;
   height: number;
+  /** Frames per second, > 0: stored as dwRate/dwScale (see rateOf). */
   fps: number;
 }
 
+export interface AviFileSummary {
+  path: string;
+  frames: number;
+  bytes: number;
+}
+
+const HDRL_SIZE = 192; // 'hdrl' + avih (8 + 56) + LIST 'strl' (12 + strh 8 + 56 + strf 8 + 40)
+const MOVI_LIST_AT = 12 + 8 + HDRL_SIZE;
+/** idx1 offsets count from the 'movi' fourcc. */
+const MOVI_FOURCC_AT = MOVI_LIST_AT + 8;
+const MOVI_DATA_AT = MOVI_LIST_AT + 12;
+const IDX1_ENTRY = 16;
+const AVIF_HASINDEX = 0x10;
+const AVIIF_KEYFRAME = 0x10;
+const U32_MAX = 0xffffffff;
+
 const fourcc = (s: string): number => s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24);
 
+export function checkAviOptions({ width, height, fps }: AviOptions): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 0xffff || height > 0xffff) {
+    throw new RangeError(`video size must be 1–65535 pixels each way, got ${width}×${height}`);
+  }
+  if (!(fps > 0) || !Number.isFinite(fps)) throw new RangeError(`video frame rate must be a number > 0, got ${fps}`);
+  const { rate, scale } = rateOf(fps);
+  if (rate < 1 || rate > U32_MAX || scale < 1 || scale > U32_MAX) throw new RangeError(`video frame rate must be from one frame per 49 days to 4 million fps, got ${fps}`);
+}
+
 /**
- * One MJPEG AVI file, streamed to `<path>.part` with constant memory (8 bytes of index per frame) and renamed on
- * close: RIFF 'AVI ', LIST hdrl (avih, strl: strh vids/MJPG, strf BITMAPINFOHEADER), LIST movi of '00dc' chunks
- * (JPEG bytes untouched, word-aligned as RIFF requires), then idx1. Sizes and counts are patched on close.
+ * The stream's dwRate/dwScale (frames per second = rate/scale). From 1 fps up: per 1000 s, OpenMV mjpeg.c's scale,
+ * so 12.5 fps is 12500/1000. Below 1 fps (time-lapse): 1000 frames per `scale` ms, so one frame an hour still fits.
+ */
+function rateOf(fps: number): { rate: number; scale: number } {
+  return fps >= 1 ? { rate: Math.round(fps * 1000), scale: 1000 } : { rate: 1000, scale: Math.round(1000 / fps) };
+}
+
+/**
+ * One MJPEG AVI 1.0 file, streamed to `<path>.part` and renamed to `path` by close(): a killed writer leaves only the
+ * .part. Layout: RIFF 'AVI ' { LIST hdrl { avih, LIST strl { strh vids/MJPG, strf BITMAPINFOHEADER MJPG 24 bpp } },
+ * LIST movi { '00dc' chunks }, idx1 }. Each chunk's size is the JPEG's exact length and its body the JPEG untouched;
+ * an odd length gets one pad byte after the chunk, the RIFF rule (OpenMV pads to 4 inside the chunk, which appends
+ * junk to the JPEG). Memory is constant but for the idx1 entries, 16 bytes a frame; sizes, counts and rates are
+ * patched into the headers on close.
  */
 export class MjpegAviFile {
-  private readonly index: number[] = [];
+  /** Bytes of a closed file with no frames: headers plus the idx1 header. */
+  static readonly EMPTY_SIZE = MOVI_DATA_AT + 8;
+  private index = new Uint8Array(IDX1_ENTRY * 256);
+  private frameCount = 0;
   private end = MOVI_DATA_AT;
   private maxChunk = 0;
 
-  private constructor(readonly path: string, private readonly fh: FileHandle, private readonly options: AviOptions) {}
+  private constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+    private readonly options: AviOptions,
+  ) {}
 
   static async create(path: string, options: AviOptions): Promise<MjpegAviFile> {
-    if (!(options.fps > 0) || !Number.isFinite(options.fps)) throw new RangeError(`video frame rate must be > 0, got ${options.fps}`);
+    checkAviOptions(options);
     const fh = await open(`${path}.part`, 'w');
     const file = new MjpegAviFile(path, fh, options);
-    await fh.write(file.headers(), 0, MOVI_DATA_AT, 0);
+    try {
+      await fh.write(file.headers(), 0, MOVI_DATA_AT, 0);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
     return file;
   }
 
+  /** Bytes one more `length`-byte JPEG adds: chunk header, body, pad byte, idx1 entry. */
+  static frameCost(length: number): number {
+    return 8 + length + (length & 1) + IDX1_ENTRY;
+  }
+
   get frames(): number {
-    return this.index.length / 2;
+    return this.frameCount;
   }
 
   /** Bytes the file will have once closed if no more frames are added. */
   get size(): number {
-    return this.end + 8 + this.index.length * 8;
-  }
-
-  /** Bytes one more frame of `length` adds (chunk, padding, index entry). */
-  static frameCost(length: number): number {
-    return 8 + length + (length & 1) + 16;
+    return this.end + 8 + this.frameCount * IDX1_ENTRY;
   }
 
   async appendJpeg(jpeg: Uint8Array): Promise<void> {
-    if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new OmvError('EFORMAT', `frame ${this.frames} of ${this.path} is not a JPEG (it must start with FF D8)`);
+    const size = jpegSize(jpeg);
+    const where = `frame ${this.frameCount} of ${this.path}`;
+    if (!size) throw new FormatError(`${where} is not a JPEG with a frame header (it must start FF D8 and reach an SOF marker); the frame is damaged`);
+    if (size.width !== this.options.width || size.height !== this.options.height) {
+      throw new FormatError(`${where} is ${size.width}×${size.height}, but the video is ${this.options.width}×${this.options.height}: an AVI holds one frame size; start another file`);
+    }
     const head = new Uint8Array(8);
     const v = new DataView(head.buffer);
     v.setUint32(0, fourcc('00dc'), true);
     v.setUint32(4, jpeg.length, true);
-    await this.fh.writev([head, jpeg, ...(jpeg.length & 1 ? [new Uint8Array(1)] : [])], this.end);
-    this.index.push(this.end - (MOVI_LIST_AT + 8), jpeg.length);
-    this.end += 8 + jpeg.length + (jpeg.length & 1);
+    const parts = jpeg.length & 1 ? [head, jpeg, new Uint8Array(1)] : [head, jpeg];
+    const total = 8 + jpeg.length + (jpeg.length & 1);
+    const { bytesWritten } = await this.fh.writev(parts, this.end);
+    if (bytesWritten !== total) throw new FormatError(`${where}: only ${bytesWritten} of ${total} bytes reached the disk (is it full?)`);
+    this.addIndexEntry(this.end - MOVI_FOURCC_AT, jpeg.length);
+    this.end += total;
     this.maxChunk = Math.max(this.maxChunk, jpeg.length);
   }
 
-  async close(): Promise<void> {
-    const idx = new Uint8Array(8 + this.index.length * 8);
-    const v = new DataView(idx.buffer);
-    v.setUint32(0, fourcc('idx1'), true);
-    v.setUint32(4, this.index.length * 8, true);
-    for (let i = 0; i < this.frames; i++) {
-      v.setUint32(8 + i * 16, fourcc('00dc'), true);
-      v.setUint32(12 + i * 16, AVIIF_KEYFRAME, true);
-      v.setUint32(16 + i * 16, this.index[2 * i] as number, true);
-      v.setUint32(20 + i * 16, this.index[2 * i + 1] as number, true);
+  /** Writes idx1, patches the headers, syncs and publishes the file under its name. */
+  async close(): Promise<AviFileSummary> {
+    try {
+      const idx1 = new Uint8Array(8 + this.frameCount * IDX1_ENTRY);
+      const v = new DataView(idx1.buffer);
+      v.setUint32(0, fourcc('idx1'), true);
+      v.setUint32(4, this.frameCount * IDX1_ENTRY, true);
+      idx1.set(this.index.subarray(0, this.frameCount * IDX1_ENTRY), 8);
+      await this.fh.write(idx1, 0, idx1.length, this.end);
+      await this.fh.write(this.headers(), 0, MOVI_DATA_AT, 0);
+      await this.fh.sync();
+    } finally {
+      await this.fh.close();
     }
-    await this.fh.write(idx, 0, idx.length, this.end);
-    await this.fh.write(this.headers(), 0, MOVI_DATA_AT, 0);
-    await this.fh.sync();
-    await this.fh.close();
     await rename(`${this.path}.part`, this.path);
+    return { path: this.path, frames: this.frameCount, bytes: this.size };
   }
 
   /** Stops without publishing; the .part stays for inspection. */
@@ -87,33 +136,59 @@ export class MjpegAviFile {
     await this.fh.close();
   }
 
+  private addIndexEntry(offset: number, length: number): void {
+    const at = this.frameCount * IDX1_ENTRY;
+    if (at + IDX1_ENTRY > this.index.length) {
+      const grown = new Uint8Array(this.index.length * 2);
+      grown.set(this.index);
+      this.index = grown;
+    }
+    const v = new DataView(this.index.buffer, at, IDX1_ENTRY);
+    v.setUint32(0, fourcc('00dc'), true);
+    v.setUint32(4, AVIIF_KEYFRAME, true);
+    v.setUint32(8, offset, true);
+    v.setUint32(12, length, true);
+    this.frameCount++;
+  }
+
   private headers(): Uint8Array {
     const { width, height, fps } = this.options;
     const b = new Uint8Array(MOVI_DATA_AT);
     const v = new DataView(b.buffer);
     let at = 0;
-    const u32 = (n: number): void => {
-      v.setUint32(at, n >>> 0, true);
-      at += 4;
+    const u32 = (...values: number[]): void => {
+      for (const n of values) {
+        v.setUint32(at, n >>> 0, true);
+        at += 4;
+      }
     };
     const cc = (s: string): void => u32(fourcc(s));
-    const rate = Math.round(fps * 1000);
+    const u16 = (...values: number[]): void => {
+      for (const n of values) {
+        v.setUint16(at, n, true);
+        at += 2;
+      }
+    };
+    const frames = this.frameCount;
+    const { rate, scale } = rateOf(fps);
+    const maxBytesPerSec = Math.min(U32_MAX, Math.ceil(this.maxChunk * fps));
     cc('RIFF'), u32(this.size - 8), cc('AVI ');
     cc('LIST'), u32(HDRL_SIZE), cc('hdrl');
+    // MainAVIHeader: µs/frame, max bytes/s, padding granularity, flags, frames, initial frames, streams,
+    // suggested buffer, width, height, 4 reserved.
     cc('avih'), u32(56);
-    u32(Math.round(1e6 / fps)), u32(Math.ceil(this.maxChunk * fps)), u32(0), u32(AVIF_HASINDEX), u32(this.frames), u32(0), u32(1), u32(this.maxChunk), u32(width), u32(height);
-    at += 16;
+    u32(Math.min(U32_MAX, Math.round(1e6 / fps)), maxBytesPerSec, 0, AVIF_HASINDEX, frames, 0, 1, this.maxChunk, width, height, 0, 0, 0, 0);
     cc('LIST'), u32(4 + 8 + 56 + 8 + 40), cc('strl');
-    cc('strh'), u32(56), cc('vids'), cc('MJPG'), u32(0), u32(0), u32(0), u32(1000), u32(rate), u32(0), u32(this.frames), u32(this.maxChunk), u32(0xffffffff), u32(0);
-    v.setInt16(at + 4, width, true);
-    v.setInt16(at + 6, height, true);
-    at += 8;
-    cc('strf'), u32(40), u32(40), u32(width), u32(height);
-    v.setUint16(at, 1, true);
-    v.setUint16(at + 2, 24, true);
-    at += 4;
-    cc('MJPG'), u32(width * height * 3), u32(0), u32(0), u32(0), u32(0);
-    cc('LIST'), u32(this.end - (MOVI_LIST_AT + 8)), cc('movi');
+    // AVISTREAMHEADER: type, handler, flags, priority+language, initial frames, scale, rate, start, length,
+    // suggested buffer, quality (-1 = default), sample size, rcFrame (left, top, right, bottom as 16-bit).
+    cc('strh'), u32(56), cc('vids'), cc('MJPG');
+    u32(0, 0, 0, scale, rate, 0, frames, this.maxChunk, U32_MAX, 0);
+    u16(0, 0, width, height);
+    // BITMAPINFOHEADER: size, width, height, planes, bit count, compression, image size, 2× pixels/m, colours used/important.
+    cc('strf'), u32(40), u32(40, width, height);
+    u16(1, 24);
+    cc('MJPG'), u32(width * height * 3, 0, 0, 0, 0);
+    cc('LIST'), u32(this.end - MOVI_FOURCC_AT), cc('movi');
     return b;
   }
 }

@@ -12,8 +12,8 @@ const table = [
   ['BAYER_GBRG', 0x05040101, 84148481, 'bayer', 1, 'GBRG', { compressed: false, color: true, yuv: false, raw: true }],
   ['BAYER_GRBG', 0x05040201, 84148737, 'bayer', 1, 'GRBG', { compressed: false, color: true, yuv: false, raw: true }],
   ['BAYER_RGGB', 0x05040301, 84148993, 'bayer', 1, 'RGGB', { compressed: false, color: true, yuv: false, raw: true }],
-  ['YUV422', 0x14050002, 335872002, 'yuv', 2, 'YUYV', { compressed: false, color: true, yuv: true, raw: false }],
-  ['YVU422', 0x14050102, 335872258, 'yuv', 2, 'YVYU', { compressed: false, color: true, yuv: true, raw: false }],
+  ['YUV422', 0x14050002, 335872002, 'yuv', 2, 'YVYU', { compressed: false, color: true, yuv: true, raw: false }],
+  ['YVU422', 0x14050102, 335872258, 'yuv', 2, 'YUYV', { compressed: false, color: true, yuv: true, raw: false }],
   ['JPEG', 0x06060000, 101056512, 'jpeg', 0, undefined, { compressed: true, color: true, yuv: false, raw: false }],
   ['PNG', 0x06070000, 101122048, 'png', 0, undefined, { compressed: true, color: true, yuv: false, raw: false }],
 ] as const;

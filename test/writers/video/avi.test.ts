@@ -1,103 +1,121 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import sharp from 'sharp';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MjpegAviFile } from '../../../host/writers/video/avi.js';
-import { rotatedPath, RotatingMjpegWriter, VideoWriter } from '../../../host/writers/video/video-writer.js';
-import { Pixformat } from '../../../protocol/imageio/pixformat.js';
-import { walkRiff } from '../../support/riff.js';
-import { tool } from '../../support/tools.js';
+import { FormatError } from '../../../protocol/errors.js';
+import { walkRiff, type Chunk } from '../../support/riff.js';
+import { decodesCleanly, H, makeJpegs, probe, tempAvi, W } from './support.js';
 
-const W = 48;
-const H = 32;
 let jpegs: Uint8Array[];
 
-function probe(path: string): { codec_name: string; width: number; height: number; nb_read_frames: string; avg_frame_rate: string } {
-  const out = JSON.parse(tool('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', path], 'ffmpeg'));
-  return out.streams[0];
-}
-
 beforeAll(async () => {
-  jpegs = await Promise.all(
-    Array.from({ length: 9 }, async (_, i) => {
-      const raw = new Uint8Array(W * H * 3).map((_, j) => (j % 3 === 0 ? i * 25 : (j * 7 + i) & 0xff));
-      return new Uint8Array(await sharp(raw, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 80 }).toBuffer());
-    }),
-  );
+  jpegs = await makeJpegs(9);
   expect(jpegs.some((j) => j.length % 2 === 1)).toBe(true);
+  expect(jpegs.some((j) => j.length % 2 === 0)).toBe(true);
 });
 
-describe('MJPEG AVI', () => {
-  it('plays in ffprobe/ffmpeg with every frame at the given rate', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'omvd-avi-')), 'v.avi');
-    const avi = await MjpegAviFile.create(path, { width: W, height: H, fps: 12.5 });
-    for (const j of jpegs) await avi.appendJpeg(j);
-    await avi.close();
-    expect(probe(path)).toMatchObject({ codec_name: 'mjpeg', width: W, height: H, nb_read_frames: '9', avg_frame_rate: '25/2' });
-    tool('ffmpeg', ['-v', 'error', '-xerror', '-i', path, '-f', 'null', '-'], 'ffmpeg');
+async function writeAvi(fps: number, frames = jpegs): Promise<string> {
+  const path = tempAvi();
+  const avi = await MjpegAviFile.create(path, { width: W, height: H, fps });
+  for (const j of frames) await avi.appendJpeg(j);
+  expect(await avi.close()).toEqual({ path, frames: frames.length, bytes: readFileSync(path).length });
+  return path;
+}
+
+const u32 = (body: Uint8Array, at: number) => new DataView(body.buffer, body.byteOffset, body.length).getUint32(at, true);
+const ascii = (body: Uint8Array, at: number) => String.fromCharCode(...body.subarray(at, at + 4));
+const child = (list: Chunk, id: string) => list.children!.find((c) => c.id === id || c.list === id)!;
+
+describe('MjpegAviFile', () => {
+  it('plays in ffprobe/ffmpeg: mjpeg, the right size, every frame, at the given rate', async () => {
+    const path = await writeAvi(12.5);
+    const s = probe(path);
+    expect(s).toMatchObject({ codec_name: 'mjpeg', width: W, height: H, nb_read_frames: '9', avg_frame_rate: '25/2', r_frame_rate: '25/2' });
+    expect(Number(s.duration)).toBeCloseTo(9 / 12.5, 3);
+    decodesCleanly(path);
   });
 
-  it('stores the JPEG bytes untouched in 00dc chunks, indexed by idx1', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'omvd-avi-')), 'v.avi');
-    const avi = await MjpegAviFile.create(path, { width: W, height: H, fps: 10 });
-    for (const j of jpegs) await avi.appendJpeg(j);
-    await avi.close();
-    const bytes = new Uint8Array(readFileSync(path));
-    expect(String.fromCharCode(...bytes.subarray(0, 4), ...bytes.subarray(8, 12))).toBe('RIFFAVI ');
-    expect(new DataView(bytes.buffer).getUint32(4, true)).toBe(bytes.length - 8);
+  it('keeps a fractional mean rate (dwRate/dwScale = fps·1000/1000)', async () => {
+    expect(probe(await writeAvi(29.97, jpegs.slice(0, 3)))).toMatchObject({ avg_frame_rate: '2997/100', nb_read_frames: '3' });
+  });
+
+  it('keeps a time-lapse rate below 1 fps (1000 frames per interval-in-ms)', async () => {
+    // one frame every 100 s
+    const s = probe(await writeAvi(0.01, jpegs.slice(0, 3)));
+    expect(s).toMatchObject({ avg_frame_rate: '1/100', nb_read_frames: '3' });
+    expect(Number(s.duration)).toBeCloseTo(300, 3);
+  });
+
+  it('stores each JPEG byte for byte in a 00dc chunk of its exact length, word-aligned', async () => {
+    const bytes = new Uint8Array(readFileSync(await writeAvi(10)));
+    expect(ascii(bytes, 0) + ascii(bytes, 8)).toBe('RIFFAVI ');
+    expect(u32(bytes, 4)).toBe(bytes.length - 8);
     const top = walkRiff(bytes);
     expect(top.map((c) => c.list ?? c.id)).toEqual(['hdrl', 'movi', 'idx1']);
     const movi = top[1]!;
+    expect(movi.children!.map((c) => c.id)).toEqual(jpegs.map(() => '00dc'));
     expect(movi.children!.map((c) => c.body)).toEqual(jpegs);
-    const idx = new DataView(top[2]!.body.buffer, top[2]!.body.byteOffset, top[2]!.body.length);
+    for (const [i, c] of movi.children!.entries()) {
+      expect(c.offset % 2).toBe(0);
+      if (jpegs[i]!.length % 2) expect(bytes[c.offset + 8 + jpegs[i]!.length]).toBe(0);
+    }
+    const moviEnd = movi.offset + 8 + u32(bytes, movi.offset + 4);
+    expect(moviEnd).toBe(top[2]!.offset);
+  });
+
+  it('indexes every chunk in idx1: 00dc, keyframe, offset from the movi fourcc, size', async () => {
+    const bytes = new Uint8Array(readFileSync(await writeAvi(10)));
+    const [, movi, idx1] = walkRiff(bytes) as [Chunk, Chunk, Chunk];
+    expect(idx1.body.length).toBe(16 * jpegs.length);
     movi.children!.forEach((chunk, i) => {
-      expect(idx.getUint32(i * 16 + 4, true)).toBe(0x10);
-      expect(idx.getUint32(i * 16 + 8, true)).toBe(chunk.offset - (movi.offset + 8));
-      expect(idx.getUint32(i * 16 + 12, true)).toBe(jpegs[i]!.length);
+      expect(ascii(idx1.body, i * 16)).toBe('00dc');
+      expect(u32(idx1.body, i * 16 + 4)).toBe(0x10);
+      const offset = u32(idx1.body, i * 16 + 8);
+      expect(offset).toBe(chunk.offset - (movi.offset + 8));
+      expect(ascii(bytes, movi.offset + 8 + offset)).toBe('00dc');
+      expect(u32(idx1.body, i * 16 + 12)).toBe(jpegs[i]!.length);
     });
+    expect(u32(idx1.body, 8)).toBe(4);
+  });
+
+  it('patches frame count, rate and size into avih, strh and strf', async () => {
+    const bytes = new Uint8Array(readFileSync(await writeAvi(12.5)));
+    const hdrl = walkRiff(bytes)[0]!;
+    const avih = child(hdrl, 'avih').body;
+    expect(avih.length).toBe(56);
+    expect(u32(avih, 0)).toBe(80_000); // µs per frame at 12.5 fps
+    expect(u32(avih, 12)).toBe(0x10); // AVIF_HASINDEX
+    expect(u32(avih, 16)).toBe(9);
+    expect(u32(avih, 24)).toBe(1);
+    expect([u32(avih, 32), u32(avih, 36)]).toEqual([W, H]);
+    const strl = child(hdrl, 'strl');
+    const strh = child(strl, 'strh').body;
+    expect(ascii(strh, 0) + ascii(strh, 4)).toBe('vidsMJPG');
+    expect([u32(strh, 20), u32(strh, 24), u32(strh, 32)]).toEqual([1000, 12_500, 9]); // scale, rate, length
+    const strf = child(strl, 'strf').body;
+    expect([u32(strf, 0), u32(strf, 4), u32(strf, 8)]).toEqual([40, W, H]);
+    expect(new DataView(strf.buffer, strf.byteOffset).getUint16(14, true)).toBe(24);
+    expect(ascii(strf, 16)).toBe('MJPG');
   });
 
   it('is only a .part until closed', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'omvd-avi-')), 'v.avi');
+    const path = tempAvi();
     const avi = await MjpegAviFile.create(path, { width: W, height: H, fps: 10 });
     await avi.appendJpeg(jpegs[0]!);
+    expect(readdirSync(dirname(path))).toEqual(['v.avi.part']);
     await avi.abandon();
     expect(existsSync(path)).toBe(false);
-    expect(existsSync(`${path}.part`)).toBe(true);
-    await expect(MjpegAviFile.create(path, { width: W, height: H, fps: 0 })).rejects.toThrow(RangeError);
+    expect(readdirSync(dirname(path))).toEqual(['v.avi.part']);
   });
 
-  it('rotates before a file passes its size limit, every part playable', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'omvd-avi-')), 'v.avi');
-    const limit = 224 + 8 + 3 * (8 + Math.max(...jpegs.map((j) => j.length)) + 1 + 16);
-    const w = new RotatingMjpegWriter(path, { width: W, height: H, fps: 10, maxFileBytes: limit });
-    for (const j of jpegs) await w.append(j);
-    const { files, frames } = await w.close();
-    expect(frames).toBe(9);
-    expect(files[0]).toBe(path);
-    expect(files[1]).toBe(rotatedPath(path, 1));
-    expect(files[1]).toMatch(/v\.001\.avi$/);
-    expect(files.length).toBeGreaterThanOrEqual(3);
-    let total = 0;
-    for (const f of files) {
-      expect(readFileSync(f).length).toBeLessThanOrEqual(limit);
-      total += Number(probe(f).nb_read_frames);
-    }
-    expect(total).toBe(9);
-  });
-
-  it('VideoWriter takes JPEG bytes or raw frames and buffers flushInterval frames', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'omvd-avi-')), 'v.avi');
-    const vw = new VideoWriter(path, 30, 4);
-    await vw.append(jpegs[0]!);
-    await vw.append({ width: W, height: H, pixformat: Pixformat.GRAYSCALE, data: new Uint8Array(W * H).fill(128) });
-    expect(existsSync(`${path}.part`)).toBe(false);
-    await vw.append(jpegs[1]!);
-    await vw.append(jpegs[2]!);
-    expect(existsSync(`${path}.part`)).toBe(true);
-    await vw.append(jpegs[3]!);
-    expect(await vw.close()).toEqual({ files: [path], frames: 5 });
-    expect(probe(path)).toMatchObject({ nb_read_frames: '5', avg_frame_rate: '30/1' });
+  it('refuses non-JPEG bytes, a JPEG of another size, and impossible options', async () => {
+    const avi = await MjpegAviFile.create(tempAvi(), { width: W, height: H, fps: 10 });
+    await expect(avi.appendJpeg(Uint8Array.of(0x89, 0x50, 0x4e, 0x47))).rejects.toThrow(FormatError);
+    const [big] = await makeJpegs(1, W * 2, H);
+    await expect(avi.appendJpeg(big!)).rejects.toThrow(/frame 0 of .*v\.avi is 96×32, but the video is 48×32/);
+    await avi.abandon();
+    await expect(MjpegAviFile.create(tempAvi(), { width: W, height: H, fps: 0 })).rejects.toThrow(RangeError);
+    await expect(MjpegAviFile.create(tempAvi(), { width: W, height: H, fps: Number.NaN })).rejects.toThrow(/frame rate/);
+    await expect(MjpegAviFile.create(tempAvi(), { width: 0, height: H, fps: 10 })).rejects.toThrow(/video size/);
   });
 });
