@@ -1,7 +1,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { decodePixformat } from '../../protocol/imageio/pixformat.js';
 import { toJpeg } from '../pixels/index.js';
-import { createTrace, TraceSensor } from '../writers/roverd/trace.js';
+import { createTrace } from '../writers/roverd/trace.js';
 import type { ExportFrame, RecordingInfo, Sink } from './sink.js';
 
 /**
@@ -12,18 +12,18 @@ import type { ExportFrame, RecordingInfo, Sink } from './sink.js';
 export async function traceSink(output: string, info: RecordingInfo): Promise<Sink> {
   const part = `${output}.part`;
   await rm(part, { recursive: true, force: true });
-  await createTrace(part, { source: info.source, recording: info.name, start_time: info.startTime, writer: 'omvd' });
-  const sensor = await TraceSensor.create(part, 'camera');
-  await sensor.addBlob('frames', 'jpg', [info.height, info.width, 3], 'OpenMV camera frames (JPEG).');
-  await sensor.addRaw('elapsed_ms', 'u4', [], 'Milliseconds since the previous frame, as the camera recorded it.');
-  await sensor.addRaw('frame', 'u4', [], 'Frame number within the recording.');
+  const trace = await createTrace(part, { config: { source: info.source, recording: info.name, start_time: info.startTime, writer: 'omvd' } });
+  const sensor = await trace.addSensor('camera');
+  await sensor.addBlobChannel('frames', 'jpg', 'u1', [info.height, info.width, 3], 'OpenMV camera frames (JPEG).');
+  await sensor.addRawChannel('elapsed_ms', 'u4', [], 'Milliseconds since the previous frame, as the camera recorded it.');
+  await sensor.addRawChannel('frame', 'u4', [], 'Frame number within the recording.');
   await sensor.writeSideFile('openmv.json', { source: info.source, recording: info.name, width: info.width, height: info.height, pixformat: decodePixformat(info.pixformat).name, fps: info.fps });
   return {
     output,
     async add({ entry, data, time }: ExportFrame) {
       await sensor.appendFrame({
         blobs: { frames: await toJpeg({ ...entry, data }) },
-        values: { elapsed_ms: [entry.elapsedMs], frame: [entry.index] },
+        values: { elapsed_ms: entry.elapsedMs, frame: entry.index },
         ts: info.startTime + time,
       });
       return undefined;

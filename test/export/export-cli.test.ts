@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeImageIo, Pixformat } from '../../protocol/imageio/index.js';
 import { RecordLog } from '../../host/writers/records.js';
-import { readSensorMeta } from '../../host/writers/roverd/trace.js';
+import { readSensorMeta } from '../../host/writers/roverd/meta.js';
 import { omvd, python, tool } from '../support/tools.js';
 
 const W = 32;
