@@ -1,7 +1,7 @@
-import { HEADER_SIZE, LENGTH_LIMIT, SYNC_WORD, TRAILER_SIZE } from './constants.js';
+import { HEADER_SIZE, LENGTH_LIMIT, SYNC_BYTE_0, SYNC_BYTE_1, TRAILER_SIZE } from './constants.js';
 import { crc16, crc32 } from './crc.js';
 
-/** One Protocol V2 packet. `payload` is owned by the packet: the decoder hands out copies. */
+/** One Protocol V2 packet. The decoder hands out payloads the packet owns (copies), so callers may keep them. */
 export interface Packet {
   seq: number;
   chan: number;
@@ -11,7 +11,10 @@ export interface Packet {
 }
 
 export interface EncodeOptions {
-  /** false when CRCs were negotiated off: the CRC fields are still sent, as zeros (as the firmware does). */
+  /**
+   * false once CRCs were negotiated off. The CRC fields are still sent, as zeros: the firmware sends a zero
+   * header CRC and an unset (garbage) payload CRC, openmv-python zeros for both, and receivers ignore them.
+   */
   crc?: boolean;
 }
 
@@ -31,20 +34,31 @@ export function encodePacketInto(packet: Packet, out: Uint8Array, offset = 0, { 
   checkByte('flags', packet.flags);
   checkByte('opcode', packet.opcode);
   const length = packet.payload.length;
-  if (length > LENGTH_LIMIT) throw new RangeError(`packet payload of ${length} bytes exceeds the u16 length field`);
+  if (length > LENGTH_LIMIT) throw new RangeError(`packet payload of ${length} bytes exceeds the u16 length field (max ${LENGTH_LIMIT})`);
   const size = packetSize(length);
-  if (offset < 0 || offset + size > out.length) throw new RangeError(`${size}-byte packet does not fit at offset ${offset} of ${out.length}`);
-  const view = new DataView(out.buffer, out.byteOffset + offset, size);
-  view.setUint16(0, SYNC_WORD, true);
-  view.setUint8(2, packet.seq);
-  view.setUint8(3, packet.chan);
-  view.setUint8(4, packet.flags);
-  view.setUint8(5, packet.opcode);
-  view.setUint16(6, length, true);
-  view.setUint16(8, crc ? crc16(out, offset, offset + 8) : 0, true);
+  if (!Number.isInteger(offset) || offset < 0 || offset + size > out.length) {
+    throw new RangeError(`${size}-byte packet does not fit at offset ${offset} of a ${out.length}-byte buffer`);
+  }
+  out[offset] = SYNC_BYTE_0;
+  out[offset + 1] = SYNC_BYTE_1;
+  out[offset + 2] = packet.seq;
+  out[offset + 3] = packet.chan;
+  out[offset + 4] = packet.flags;
+  out[offset + 5] = packet.opcode;
+  out[offset + 6] = length & 0xff;
+  out[offset + 7] = length >>> 8;
+  const headerCrc = crc ? crc16(out, offset, offset + 8) : 0;
+  out[offset + 8] = headerCrc & 0xff;
+  out[offset + 9] = headerCrc >>> 8;
   if (length > 0) {
-    out.set(packet.payload, offset + HEADER_SIZE);
-    view.setUint32(HEADER_SIZE + length, crc ? crc32(packet.payload) : 0, true);
+    const payloadAt = offset + HEADER_SIZE;
+    out.set(packet.payload, payloadAt);
+    const payloadCrc = crc ? crc32(out, payloadAt, payloadAt + length) : 0;
+    const at = payloadAt + length;
+    out[at] = payloadCrc & 0xff;
+    out[at + 1] = (payloadCrc >>> 8) & 0xff;
+    out[at + 2] = (payloadCrc >>> 16) & 0xff;
+    out[at + 3] = payloadCrc >>> 24;
   }
   return size;
 }
