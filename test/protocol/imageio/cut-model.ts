@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
-import type { ImageIoIndexer } from '../../../protocol/imageio/index.js';
+import fc from 'fast-check';
+import { ImageIoIndexer, parseImageIo } from '../../../protocol/imageio/index.js';
+import { chunked } from '../../support/chunks.js';
 
 /** A record's boundaries, written down from the format description (not by the code under test). */
 export interface RecordBounds {
@@ -38,15 +40,20 @@ export function expectIndexerAt(ix: ImageIoIndexer, records: readonly RecordBoun
   if (JSON.stringify(got) !== JSON.stringify(wanted)) expect(got, `cut at ${cut}`).toEqual(wanted);
 }
 
-/** Split points (any values) turned into ordered chunks covering `bytes`. */
-export function chunked(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let at = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(at, p));
-    at = p;
-  }
-  chunks.push(bytes.subarray(at));
-  return chunks;
+/** Feeds `bytes` in random chunkings: the index must be right after every chunk and equal one push's at the end. */
+export function expectSameIndexInChunkings(bytes: Uint8Array, records: readonly RecordBounds[], maxCuts: number, numRuns: number): void {
+  const whole = parseImageIo(bytes).frames;
+  fc.assert(
+    fc.property(fc.array(fc.nat(), { maxLength: maxCuts }), (cuts) => {
+      const ix = new ImageIoIndexer();
+      let at = 0;
+      for (const chunk of chunked(bytes, cuts)) {
+        ix.push(chunk);
+        at += chunk.length;
+        expectIndexerAt(ix, records, at, 32);
+      }
+      expect(ix.frames).toEqual(whole);
+    }),
+    { numRuns },
+  );
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodePacket, PacketDecoder, type Packet } from '../../../protocol/v2/index.js';
+import { chunked } from '../../support/chunks.js';
 import { packetKey } from '../../support/packets.js';
 import { naiveDecode, refCrc16 } from './reference.js';
 
@@ -40,18 +41,6 @@ const hostileNoise = fc
     { maxLength: 4 },
   )
   .map((parts) => new Uint8Array(Buffer.concat(parts)));
-
-function chunked(stream: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let at = 0;
-  for (const p of points) {
-    chunks.push(stream.subarray(at, p));
-    at = p;
-  }
-  chunks.push(stream.subarray(at));
-  return chunks;
-}
 
 function decode(chunks: Uint8Array[], crc = true): { packets: Packet[]; decoder: PacketDecoder } {
   const decoder = new PacketDecoder({ maxPayload: MAX, crc });
