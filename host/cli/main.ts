@@ -2,7 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
-import { packageInfo } from './package-info.js';
+import { packageInfo } from '../package-info.js';
 import { reportError } from './report-error.js';
 
 export async function main(argv: string[]): Promise<void> {

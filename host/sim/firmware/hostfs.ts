@@ -1,0 +1,142 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import type { EmscriptenFS } from '@micropython/micropython-webassembly-pyscript/micropython.mjs';
+
+/**
+ * An emscripten filesystem that maps a folder of the host into the interpreter: the virtual camera's SD card.
+ * The MicroPython build has only MEMFS, so this plays NODEFS's part: `open`, `os.listdir`, `os.stat`, `os.remove`
+ * and `os.rename` in a device script act on real host files, which grow on disk as the script writes them.
+ */
+const ERRNO: Record<string, number> = {
+  EACCES: 2, EBADF: 8, EEXIST: 20, EINVAL: 28, EIO: 29, EISDIR: 31, ENOENT: 44, ENOSPC: 51, ENOTDIR: 54,
+  ENOTEMPTY: 55, EPERM: 63, EROFS: 69, EXDEV: 75, ENAMETOOLONG: 37,
+};
+
+interface Node {
+  name: string;
+  parent: Node;
+  mode: number;
+  mount: { opts: { root: string } };
+  node_ops: object;
+  stream_ops: object;
+}
+interface Stream {
+  node: Node;
+  flags: number;
+  position: number;
+  nfd?: number;
+}
+
+export function mountHostFolder(FS: EmscriptenFS, hostDir: string, mountpoint: string): void {
+  const fail = (e: unknown): never => {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    throw new FS.ErrnoError(code && code in ERRNO ? ERRNO[code]! : ERRNO.EIO!);
+  };
+  const guard = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof FS.ErrnoError) throw e;
+      return fail(e);
+    }
+  };
+  const realPath = (node: Node): string => {
+    const parts: string[] = [];
+    let n = node;
+    while (n.parent !== n) {
+      parts.push(n.name);
+      n = n.parent;
+    }
+    return join(n.mount.opts.root, ...parts.reverse());
+  };
+  const statMode = (path: string): number => fs.lstatSync(path).mode;
+
+  const node_ops = {
+    getattr(node: Node) {
+      return guard(() => {
+        const st = fs.lstatSync(realPath(node));
+        return {
+          dev: 1, ino: st.ino, mode: st.mode, nlink: st.nlink, uid: 0, gid: 0, rdev: 0, size: st.size,
+          atime: st.atime, mtime: st.mtime, ctime: st.ctime, blksize: 4096, blocks: Math.ceil(st.size / 4096),
+        };
+      });
+    },
+    setattr(node: Node, attr: { mode?: number; size?: number; mtime?: number; atime?: number }) {
+      guard(() => {
+        const path = realPath(node);
+        if (attr.mode !== undefined) fs.chmodSync(path, attr.mode);
+        if (attr.size !== undefined) fs.truncateSync(path, attr.size);
+        if (attr.mtime !== undefined) fs.utimesSync(path, new Date(attr.atime ?? attr.mtime), new Date(attr.mtime));
+      });
+    },
+    lookup(parent: Node, name: string) {
+      const path = join(realPath(parent), name);
+      return guard(() => createNode(parent, name, statMode(path)));
+    },
+    mknod(parent: Node, name: string, mode: number) {
+      const path = join(realPath(parent), name);
+      return guard(() => {
+        if (FS.isDir(mode)) fs.mkdirSync(path, mode & 0o777);
+        else fs.writeFileSync(path, '', { mode: mode & 0o777, flag: 'wx' });
+        return createNode(parent, name, mode);
+      });
+    },
+    rename(oldNode: Node, newDir: Node, newName: string) {
+      guard(() => fs.renameSync(realPath(oldNode), join(realPath(newDir), newName)));
+      oldNode.name = newName;
+    },
+    unlink(parent: Node, name: string) {
+      guard(() => fs.unlinkSync(join(realPath(parent), name)));
+    },
+    rmdir(parent: Node, name: string) {
+      guard(() => fs.rmdirSync(join(realPath(parent), name)));
+    },
+    readdir(node: Node) {
+      return guard(() => ['.', '..', ...fs.readdirSync(realPath(node))]);
+    },
+    symlink() {
+      throw new FS.ErrnoError(ERRNO.EPERM!);
+    },
+    readlink() {
+      throw new FS.ErrnoError(ERRNO.EINVAL!);
+    },
+  };
+
+  const stream_ops = {
+    open(stream: Stream) {
+      guard(() => {
+        if (FS.isFile(stream.node.mode)) stream.nfd = fs.openSync(realPath(stream.node), stream.flags & ~0o100000);
+      });
+    },
+    close(stream: Stream) {
+      guard(() => {
+        if (stream.nfd !== undefined) fs.closeSync(stream.nfd);
+      });
+    },
+    read(stream: Stream, heap: Int8Array, offset: number, length: number, position: number) {
+      if (length === 0) return 0;
+      return guard(() => fs.readSync(stream.nfd!, new Uint8Array(heap.buffer, heap.byteOffset + offset, length), 0, length, position));
+    },
+    write(stream: Stream, heap: Int8Array, offset: number, length: number, position: number) {
+      return guard(() => fs.writeSync(stream.nfd!, new Uint8Array(heap.buffer, heap.byteOffset + offset, length), 0, length, position));
+    },
+    llseek(stream: Stream, offset: number, whence: number) {
+      let position = offset;
+      if (whence === 1) position += stream.position;
+      else if (whence === 2 && FS.isFile(stream.node.mode)) position += guard(() => fs.fstatSync(stream.nfd!).size);
+      if (position < 0) throw new FS.ErrnoError(ERRNO.EINVAL!);
+      return position;
+    },
+  };
+
+  function createNode(parent: Node | null, name: string, mode: number): Node {
+    const node = FS.createNode(parent, name, mode) as Node;
+    node.node_ops = node_ops;
+    node.stream_ops = stream_ops;
+    return node;
+  }
+
+  fs.mkdirSync(hostDir, { recursive: true });
+  FS.mkdirTree(mountpoint);
+  FS.mount({ mount: (m: { opts: { root: string } }) => createNode(null, '/', statMode(m.opts.root)) }, { root: hostDir }, mountpoint);
+}
