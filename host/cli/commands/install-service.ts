@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CommandModule } from 'yargs';
+import { LEGACY_PID, LEGACY_VID, OPENMV_VID } from '../../discovery/usb-ids.js';
+import { DEFAULT_ROOT } from './camera-options.js';
+
+interface Args {
+  print: boolean;
+  root: string;
+  user: string;
+}
+
+const hex = (n: number): string => n.toString(16).padStart(4, '0');
+
+export function udevRule(): string {
+  return [
+    '# /etc/udev/rules.d/70-omvd-openmv.rules — OpenMV cameras for omvd',
+    '# ModemManager probes new serial ports with AT commands, which reach the camera\'s script; keep it away.',
+    `SUBSYSTEM=="tty", ATTRS{idVendor}=="${hex(OPENMV_VID)}", ENV{ID_MM_DEVICE_IGNORE}="1", MODE="0660", GROUP="dialout"`,
+    `SUBSYSTEM=="tty", ATTRS{idVendor}=="${hex(LEGACY_VID)}", ATTRS{idProduct}=="${hex(LEGACY_PID)}", ENV{ID_MM_DEVICE_IGNORE}="1", MODE="0660", GROUP="dialout"`,
+    `SUBSYSTEM=="usb", ATTRS{idVendor}=="${hex(OPENMV_VID)}", ENV{ID_MM_DEVICE_IGNORE}="1"`,
+    '',
+  ].join('\n');
+}
+
+export function systemdUnit(root: string, user: string): string {
+  const main = fileURLToPath(new URL('../main.js', import.meta.url)).replace(/\.ts$/, '.js');
+  return [
+    '# /etc/systemd/system/omvd.service',
+    '[Unit]',
+    'Description=omvd: mirror OpenMV camera recordings, verified',
+    'After=local-fs.target',
+    '',
+    '[Service]',
+    `User=${user}`,
+    'SupplementaryGroups=dialout',
+    `ExecStart=${process.execPath} ${main} daemon --root ${root} --json`,
+    '# SIGINT lets the daemon finish the current chunk and save its resume point',
+    'KillSignal=SIGINT',
+    'TimeoutStopSec=30',
+    'Restart=on-failure',
+    'RestartSec=5',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+export const installServiceCommand: CommandModule<object, Args> = {
+  command: 'install-service',
+  describe: 'Print a udev rule (keeps ModemManager off OpenMV ports) and a systemd unit that runs the daemon',
+  builder: (y) =>
+    y
+      .option('print', { type: 'boolean', default: true, describe: 'print both files with the commands that install them (omvd never edits /etc itself)' })
+      .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'where the daemon mirrors recordings' })
+      .option('user', { type: 'string', default: process.env.USER ?? 'omvd', describe: 'account the daemon runs as' }) as never,
+  handler: (args) => {
+    const root = resolve(args.root);
+    process.stdout.write(
+      `${udevRule()}\n${systemdUnit(root, args.user)}\n` +
+        '# Install (as root): save the two files above under the paths in their first lines, then:\n' +
+        '#   udevadm control --reload-rules && udevadm trigger\n' +
+        '#   systemctl daemon-reload && systemctl enable --now omvd\n',
+    );
+  },
+};

@@ -1,0 +1,42 @@
+import { resolve } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { fetchCatalog } from '../../sync/catalog.js';
+import { readManifest } from '../../sync/manifest.js';
+import { jsonOption, portOption, rootOption, withCameras } from './camera-options.js';
+
+interface Args {
+  port?: string;
+  root: string;
+  json: boolean;
+}
+
+export const lsCommand: CommandModule<object, Args> = {
+  command: 'ls',
+  describe: 'List cameras and their recordings, and whether each is synced (verified) into --root',
+  builder: (y) => y.option('port', portOption).option('root', rootOption).option('json', jsonOption) as never,
+  handler: async (args) => {
+    const root = resolve(args.root);
+    const cameras = await withCameras(args.port, async (conn) => {
+      const id = conn.client.camera.sysInfo.uniqueId;
+      const manifest = await readManifest(resolve(root, id), id);
+      const catalog = await fetchCatalog(conn.client);
+      const recordings = catalog.recordings.map((r) => {
+        const have = manifest.recordings[r.name];
+        return { ...r, synced: have !== undefined && have.sha256 === r.sha256 && have.size === r.size };
+      });
+      return { id, port: conn.path, recordings, refused: catalog.refused.map((x) => x.reason) };
+    });
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ ok: true, root, cameras }, null, 2)}\n`);
+      return;
+    }
+    for (const c of cameras) {
+      process.stdout.write(`camera ${c.id} on ${c.port}: ${c.recordings.length} recordings\n`);
+      for (const r of c.recordings) {
+        const state = r.open ? 'recording' : r.synced ? 'synced' : r.sha256 ? 'not synced' : 'hashing';
+        process.stdout.write(`  ${r.name.padEnd(20)} ${String(r.size).padStart(12)} B ${String(r.frames ?? '?').padStart(7)} frames  ${state}\n`);
+      }
+      for (const why of c.refused) process.stdout.write(`  refused: ${why}\n`);
+    }
+  },
+};

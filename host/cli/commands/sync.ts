@@ -1,0 +1,60 @@
+import { resolve } from 'node:path';
+import type { CommandModule, Argv } from 'yargs';
+import { Daemon } from '../../daemon/daemon.js';
+import { createLogger } from '../../log.js';
+import { cameraPorts, jsonOption, portOption, rootOption } from './camera-options.js';
+
+interface Args {
+  port?: string;
+  root: string;
+  once: boolean;
+  'delete-after-sync': boolean;
+  json: boolean;
+}
+
+function options(y: Argv, once: boolean): Argv<Args> {
+  let out = y
+    .option('port', { ...portOption, describe: once ? portOption.describe : 'serial port of the camera, or auto (default) to watch for OpenMV cameras by USB id' })
+    .option('root', rootOption)
+    .option('delete-after-sync', { type: 'boolean', default: false, describe: 'delete each recording on the camera once its host copy is verified (the camera re-checks the hash)' })
+    .option('json', { ...jsonOption, describe: 'JSON lines for logs (stderr) and a JSON summary (stdout)' });
+  if (once) out = out.option('once', { type: 'boolean', default: false, describe: 'sync what is there now and exit (default: keep syncing until Ctrl-C)' });
+  return out as unknown as Argv<Args>;
+}
+
+async function run(args: Args, daemonMode: boolean): Promise<void> {
+  const log = createLogger({ json: args.json });
+  const root = resolve(args.root);
+  const ports = daemonMode && (!args.port || args.port === 'auto') ? ('auto' as const) : await cameraPorts(args.port === 'auto' ? undefined : args.port);
+  const daemon = new Daemon({ root, ports, once: !daemonMode && args.once, deleteAfterSync: args['delete-after-sync'], log });
+  const stop = (): void => {
+    log.info('stopping after the current chunk');
+    daemon.stop();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  log.info({ root }, daemonMode ? 'omvd daemon started' : 'syncing');
+  await daemon.run();
+  const synced = daemon.summaries.flatMap((s) => s.synced.map((r) => ({ camera: s.camera, ...r })));
+  const failed = daemon.summaries.flatMap((s) => s.failed.map((f) => ({ camera: s.camera, ...f })));
+  if (args.json) process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, root, synced, failed, cameras: daemon.summaries.map((s) => s.camera) })}\n`);
+  else if (!daemonMode) {
+    for (const r of synced) process.stdout.write(`synced ${r.camera}/${r.name}: ${r.size} bytes, sha256 ${r.sha256}${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}\n`);
+    for (const f of failed) process.stdout.write(`FAILED ${f.camera}/${f.name}: ${f.error}\n`);
+  }
+  if (failed.length > 0) process.exitCode = 1;
+}
+
+export const syncCommand: CommandModule<object, Args> = {
+  command: 'sync',
+  describe: 'Mirror the cameras\' recordings into --root, verified by hash and resumable',
+  builder: (y) => options(y, true).example('$0 sync --port ./cam --once', 'copy everything a (virtual) camera has, then exit') as never,
+  handler: (args) => run(args, false),
+};
+
+export const daemonCommand: CommandModule<object, Args> = {
+  command: 'daemon',
+  describe: 'Run until stopped: every camera plugged in gets its recordings mirrored into --root',
+  builder: (y) => options(y, false).example('$0 daemon --root /data/openmv', '') as never,
+  handler: (args) => run(args, true),
+};

@@ -1,0 +1,120 @@
+import { OmvError } from '../../protocol/errors.js';
+import { connectCamera, type Connection } from '../discovery/connect.js';
+import { listPorts } from '../discovery/ports.js';
+import type { Logger } from '../log.js';
+import { syncCamera, type SyncOptions, type SyncSummary } from '../sync/engine.js';
+
+export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'chunk' | 'tailPollMs'> {
+  root: string;
+  /** Ports to use; `auto` (default) watches for OpenMV cameras by USB id. */
+  ports?: string[] | 'auto';
+  /** Sync each camera once and stop (omvd sync --once). */
+  once?: boolean;
+  /** Seconds between looks for new cameras and new recordings. Default 2. */
+  intervalS?: number;
+  log: Logger;
+  /** After each recording is synced (the export hook). */
+  onSynced?: (cameraId: string, summary: SyncSummary) => Promise<void> | void;
+}
+
+/**
+ * The daemon: finds cameras (explicit ports, or by polling the USB serial ports), connects to each new one, and
+ * keeps its recordings mirrored until the camera goes away; unplug and replug are events, not errors. Identity is
+ * the camera's unique id, never the port path.
+ */
+export class Daemon {
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly controller = new AbortController();
+  readonly summaries: SyncSummary[] = [];
+
+  constructor(private readonly options: DaemonOptions) {}
+
+  stop(): void {
+    this.controller.abort();
+  }
+
+  get stopped(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  async run(): Promise<void> {
+    const { log } = this.options;
+    const interval = (this.options.intervalS ?? 2) * 1000;
+    for (;;) {
+      const paths = await this.candidatePorts();
+      for (const path of paths) {
+        if (this.active.has(path) || this.stopped) continue;
+        const task = this.serve(path).finally(() => this.active.delete(path));
+        this.active.set(path, task);
+      }
+      if (this.options.once) {
+        await Promise.all(this.active.values());
+        return;
+      }
+      if (this.stopped) break;
+      await sleep(interval, this.controller.signal);
+      if (this.stopped) break;
+    }
+    await Promise.all(this.active.values());
+    log.info('daemon stopped');
+  }
+
+  private async candidatePorts(): Promise<string[]> {
+    if (this.options.ports && this.options.ports !== 'auto') return this.options.ports;
+    const ports = await listPorts();
+    for (const p of ports) if (p.identity?.role === 'bootloader' && !this.active.has(p.path)) this.options.log.warn({ port: p.path }, `${p.identity.board} on ${p.path}: a bootloader, not opened`);
+    return ports.filter((p) => p.identity?.role === 'camera').map((p) => p.path);
+  }
+
+  private async serve(path: string): Promise<void> {
+    const { log } = this.options;
+    let conn: Connection;
+    try {
+      conn = await connectCamera(path);
+    } catch (e) {
+      log.warn({ port: path }, `no camera on ${path}: ${(e as Error).message}`);
+      if (!this.options.once) await sleep(5000, this.controller.signal);
+      return;
+    }
+    const id = conn.client.camera.sysInfo.uniqueId;
+    const clog = log.child({ camera: id });
+    clog.info({ port: path, link: conn.link, firmware: conn.client.camera.version.firmware.join('.') }, 'camera connected');
+    try {
+      for (;;) {
+        const summary = await syncCamera(conn.client, this.options.root, {
+          ...this.options,
+          signal: this.controller.signal,
+          log: (level, message, fields) => clog[level](fields ?? {}, message),
+        });
+        this.summaries.push(summary);
+        if (summary.synced.length > 0) await this.options.onSynced?.(id, summary);
+        if (this.options.once || this.stopped) break;
+        await sleep((this.options.intervalS ?? 2) * 1000, this.controller.signal);
+        if (this.stopped) break;
+      }
+    } catch (e) {
+      if (!this.stopped) {
+        const err = e as Error;
+        if (err instanceof OmvError && (err.code === 'ECLOSED' || err.code === 'ETIMEDOUT')) clog.warn(`camera went away (${err.message}); it will be picked up again when it comes back`);
+        else clog.error({ code: (err as OmvError).code }, `sync stopped: ${err.message}`);
+        if (this.options.once) throw e;
+      }
+    } finally {
+      await conn.close();
+      clog.info('camera disconnected');
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

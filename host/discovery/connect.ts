@@ -1,0 +1,49 @@
+import type { SerialPort } from 'serialport';
+import { OmvError } from '../../protocol/errors.js';
+import { MAGIC_BAUDRATE } from '../../protocol/v2/index.js';
+import { V2Client, type ClientOptions } from '../v2/client.js';
+import { closeSerial, openSerial } from '../v2/serial.js';
+
+/** The baud rate for omvd's pure-MicroPython link on firmware 4.x (921600 and 12M switch 4.x into its IDE protocol; 1200 can enter the bootloader). */
+export const PYTHON_LINK_BAUDRATE = 115200;
+
+export class NotACameraError extends OmvError {
+  constructor(path: string, reasons: string[]) {
+    super('ENOTCAMERA', `no OpenMV camera answered on ${path} (${reasons.join('; ')}); check the port, and that the camera runs firmware ≥ 5 or omvd's scripts`);
+  }
+}
+
+export interface Connection {
+  path: string;
+  port: SerialPort;
+  client: V2Client;
+  link: 'native' | 'python';
+  close(): Promise<void>;
+}
+
+/** Connects to the camera on `path`: native Protocol V2 at 921600 first, then the scripts' own link at 115200. */
+export async function connectCamera(path: string, options: ClientOptions = {}): Promise<Connection> {
+  const reasons: string[] = [];
+  for (const [baud, link] of [[MAGIC_BAUDRATE, 'native'], [PYTHON_LINK_BAUDRATE, 'python']] as const) {
+    const port = await openSerial(path, baud);
+    const client = new V2Client(port, { timeoutMs: 700, attempts: 2, ...options });
+    try {
+      await client.connect();
+      return {
+        path,
+        port,
+        client,
+        link,
+        close: async () => {
+          client.close();
+          await closeSerial(port);
+        },
+      };
+    } catch (e) {
+      reasons.push(`${baud} baud: ${(e as Error).message}`);
+      client.close();
+      await closeSerial(port);
+    }
+  }
+  throw new NotACameraError(path, reasons);
+}

@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OmvError } from '../../protocol/errors.js';
+import type { V2Client } from '../v2/client.js';
+import { V2ClosedError } from '../v2/errors.js';
+import { fetchCatalog, OMVD_CHANNELS, requireChannel, type Catalog } from './catalog.js';
+import { cameraCommand } from './ctl.js';
+import { readManifest, writeManifest } from './manifest.js';
+import { mirrorRecording, type MirrorOptions, type MirrorResult } from './mirror.js';
+
+export interface SyncOptions extends MirrorOptions {
+  /** Delete each recording on the camera once its host copy is verified (the camera checks the hash too). */
+  deleteAfterSync?: boolean;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface SyncSummary {
+  camera: string;
+  dir: string;
+  synced: MirrorResult[];
+  /** Recordings whose verified copy was already on the host. */
+  upToDate: string[];
+  refused: Catalog['refused'];
+  failed: { name: string; error: string; code: string }[];
+  deleted: string[];
+}
+
+export class SyncError extends OmvError {
+  constructor(message: string) {
+    super('ESYNC', message);
+  }
+}
+
+/**
+ * Mirrors every recording of a connected camera into `<root>/<camera id>/`, one at a time, verified and
+ * resumable; records each in the manifest. A recording that fails (integrity, a refused name) is reported and the
+ * rest go on; losing the camera ends the sync (the next run resumes).
+ */
+export async function syncCamera(client: V2Client, root: string, options: SyncOptions = {}): Promise<SyncSummary> {
+  const log = options.log ?? (() => {});
+  const id = client.camera.sysInfo.uniqueId;
+  if (!/^[0-9A-F]{24}$/.test(id)) throw new SyncError(`the camera's unique id "${id}" is not 24 hex digits; refusing to use it as a folder name`);
+  const dir = join(root, id);
+  await mkdir(dir, { recursive: true });
+  const manifest = await readManifest(dir, id);
+  manifest.camera = { id, firmware: client.camera.version.firmware.join('.') };
+  const catalog = await fetchCatalog(client);
+  const fileChan = requireChannel(client, OMVD_CHANNELS.file);
+  const summary: SyncSummary = { camera: id, dir, synced: [], upToDate: [], refused: catalog.refused, failed: [], deleted: [] };
+  for (const r of catalog.refused) log('warn', `refused a catalog entry: ${r.reason}`);
+  for (const entry of [...catalog.recordings].sort((a, b) => a.name.localeCompare(b.name))) {
+    const have = manifest.recordings[entry.name];
+    const path = join(dir, entry.name);
+    let verified = have !== undefined && existsSync(path) && entry.sha256 === have.sha256 && entry.size === have.size;
+    if (verified) summary.upToDate.push(entry.name);
+    else if (existsSync(path)) {
+      summary.failed.push({ name: entry.name, code: 'ECONFLICT', error: `${path} exists but is not the camera's ${entry.name} (size or hash differ); move it away to sync this recording` });
+      continue;
+    } else {
+      try {
+        const result = await mirrorRecording(client, fileChan, dir, entry, options);
+        manifest.recordings[entry.name] = { size: result.size, sha256: result.sha256, frames: entry.frames, syncedAt: new Date().toISOString() };
+        await writeManifest(dir, manifest);
+        summary.synced.push(result);
+        verified = true;
+        log('info', `synced ${entry.name}`, { bytes: result.size, sha256: result.sha256, resumedFrom: result.resumedFrom });
+      } catch (e) {
+        if (e instanceof V2ClosedError || (e as Error).name === 'AbortError') throw e;
+        const err = e as Error & { code?: string };
+        summary.failed.push({ name: entry.name, code: err.code ?? 'EINTERNAL', error: err.message });
+        log('error', `could not sync ${entry.name}: ${err.message}`);
+        continue;
+      }
+    }
+    if (verified && options.deleteAfterSync && !entry.open) {
+      const sha256 = manifest.recordings[entry.name]!.sha256;
+      await cameraCommand(client, { cmd: 'delete', name: entry.name, sha256 });
+      summary.deleted.push(entry.name);
+      log('info', `deleted ${entry.name} on the camera after verifying the host copy`);
+    }
+  }
+  await writeManifest(dir, manifest);
+  return summary;
+}
