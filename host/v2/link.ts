@@ -14,7 +14,7 @@ export interface ByteLink {
   write(data: Uint8Array): unknown;
   on(event: 'data', listener: (data: Uint8Array) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  removeListener(event: 'data' | 'close', listener: (...args: any[]) => void): unknown;
 }
 
 export interface LinkOptions {

@@ -70,7 +70,7 @@ describe('V2 client', () => {
       if (!corrupt || p.opcode !== Opcode.CHANNEL_READ) return b;
       corrupt = false;
       const c = b.slice();
-      c[100] ^= 0x40;
+      c[100] = c[100]! ^ 0x40;
       return c;
     };
     expect(Buffer.from(await client.read(4, 0, 3000)).equals(Buffer.from(cam.channels[1]!.data))).toBe(true);

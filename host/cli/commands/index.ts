@@ -1,5 +1,11 @@
 import type { CommandModule } from 'yargs';
+import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
+import { infoCommand } from './info.js';
+import { installServiceCommand } from './install-service.js';
+import { lsCommand } from './ls.js';
+import { simCommand } from './sim.js';
+import { daemonCommand, syncCommand } from './sync.js';
 
 /** Every omvd subcommand, in the order `omvd --help` lists them. */
-export const commands: CommandModule<object, never>[] = [exportCommand as CommandModule<object, never>];
+export const commands = [daemonCommand, syncCommand, lsCommand, infoCommand, exportCommand, simCommand, demoCommand, installServiceCommand] as unknown as CommandModule<object, never>[];
