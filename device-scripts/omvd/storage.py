@@ -1,0 +1,136 @@
+# The recordings on the camera's storage: listing, sizes, hashes (computed once, in small steps) and frame counts.
+import binascii
+import hashlib
+import json
+import os
+import struct
+
+from omvd import util
+
+HASH_FILE = ".omvd-hashes.json"
+STEP = 32 * 1024
+
+
+class Storage:
+    def __init__(self, folder):
+        self.folder = folder
+        self.cache = {}  # name -> [size, sha256 hex, frames]
+        self.open_name = None  # the recording being written, never hashed or deleted
+        self.open_frames = 0
+        self._job = None
+        self._buf = bytearray(STEP)
+        self._mv = memoryview(self._buf)
+        try:
+            with open(self.path(HASH_FILE)) as f:
+                data = json.load(f)
+            if isinstance(data, dict):
+                self.cache = data
+        except Exception:
+            self.cache = {}
+
+    def path(self, name):
+        return self.folder + "/" + name
+
+    def size_of(self, name):
+        try:
+            return os.stat(self.path(name))[6]
+        except OSError:
+            return None
+
+    def names(self):
+        out = []
+        for name in sorted(os.listdir(self.folder)):
+            if not name.endswith(".bin") or not util.safe_name(name):
+                continue
+            try:
+                with open(self.path(name), "rb") as f:
+                    if f.read(13) != util.MAGIC:
+                        continue
+            except OSError:
+                continue
+            out.append(name)
+        return out
+
+    def entries(self):
+        out = []
+        for name in self.names():
+            size = self.size_of(name)
+            if size is None:
+                continue
+            is_open = name == self.open_name
+            known = self.cache.get(name)
+            ok = known is not None and known[0] == size and not is_open
+            out.append({"name": name, "size": size, "open": is_open,
+                        "frames": self.open_frames if is_open else (known[2] if ok else None),
+                        "sha256": known[1] if ok else None})
+        return out
+
+    def _save(self):
+        try:
+            with open(self.path(HASH_FILE), "w") as f:
+                json.dump(self.cache, f)
+        except OSError:
+            pass
+
+    def step(self):
+        # One bounded piece of work: start a job for the next closed, unhashed recording, or continue one.
+        # Returns True while there is work left.
+        if self._job is None:
+            for name in self.names():
+                if name == self.open_name:
+                    continue
+                size = self.size_of(name)
+                known = self.cache.get(name)
+                if size is not None and (known is None or known[0] != size):
+                    self._job = [name, size, 0, hashlib.sha256(), open(self.path(name), "rb"), 16, 0]
+                    break
+            if self._job is None:
+                return False
+        job = self._job
+        name, size, at, h, f = job[0], job[1], job[2], job[3], job[4]
+        if at < size:
+            f.seek(at)
+            n = f.readinto(self._mv[:min(STEP, size - at)])
+            if not n:
+                job[1] = at  # shorter than when listed: hash what is there, a later pass sees the new size
+            else:
+                h.update(self._mv[:n])
+                job[2] = at + n
+            return True
+        # Then count the frame records, a batch of headers per step.
+        pos, frames = job[5], job[6]
+        hdr = self._mv[:32]
+        for _ in range(256):
+            if pos + 32 > size:
+                break
+            f.seek(pos)
+            if f.readinto(hdr) != 32:
+                break
+            w, hh, pixfmt, sz = struct.unpack_from("<IIII", self._buf, 4)
+            span = util.record_span(w, hh, pixfmt, sz)
+            if pos + span > size:
+                break
+            pos += span
+            frames += 1
+        else:
+            job[5], job[6] = pos, frames
+            return True
+        f.close()
+        self.cache[name] = [size, binascii.hexlify(h.digest()).decode(), frames]
+        self._job = None
+        self._save()
+        return True
+
+    def forget(self, name):
+        if self._job is not None and self._job[0] == name:
+            self._job[4].close()
+            self._job = None
+        self.cache.pop(name, None)
+        self._save()
+
+    def next_name(self):
+        n = 1
+        existing = set(os.listdir(self.folder))
+        while "rec_%04d.bin" % n in existing:
+            n += 1
+        return "rec_%04d.bin" % n
