@@ -1,5 +1,6 @@
 # omvd's device application: the channels, the recorder and the storage, and the commands of omvd.ctl.
 import binascii
+import gc
 import os
 import time
 
@@ -53,7 +54,9 @@ class App:
     def command(self, c):
         cmd = c.get("cmd")
         if cmd == "status":
-            return {"recording": self.recorder.status(), "clock_ms": self.clock_ms()}
+            gc.collect()
+            return {"recording": self.recorder.status(), "clock_ms": self.clock_ms(), "heap_used": gc.mem_alloc(),
+                    "heap_free": gc.mem_free()}
         if cmd == "record":
             cfg = recorder.parse(c)
             self.recorder.start(cfg)

@@ -5,7 +5,10 @@
  * read by Python from it. `undefined`/`null` from dispatch means the method raised, which the firmware treats as the
  * delegate failing (with the delegate's own failure value: read → none, write → -1, size → 0, ioctl → -1).
  */
-export type Dispatch = (cid: number, method: string, a: number, b: number) => unknown;
+export type Dispatch = (cid: number, method: number, a: number, b: number) => unknown;
+
+/** protocol.py's _METHODS, in order: calls pass the index, not the name. */
+const METHODS = ['init', 'poll', 'lock', 'unlock', 'size', 'shape', 'read', 'write', 'readp', 'ioctl', 'flush'];
 
 export class FirmwareBus {
   private collected: Uint8Array[] = [];
@@ -50,7 +53,7 @@ const failed = (r: unknown): boolean => r === undefined || r === null;
 /** `id` is set once the device has assigned one (the firmware may call init() before that: protocol.py copes). */
 export function pythonChannel(name: string, flags: number, methods: Set<string>, dispatch: () => Dispatch, bus: FirmwareBus) {
   let cid = -1;
-  const call = (method: string, a = 0, b = 0): unknown => dispatch()(cid, method, a, b);
+  const call = (method: string, a = 0, b = 0): unknown => dispatch()(cid, METHODS.indexOf(method), a, b);
   const bytesOf = (method: string, offset: number, size: number): Uint8Array | null => {
     bus.take();
     const r = call(method, offset, size);

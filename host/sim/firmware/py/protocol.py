@@ -5,6 +5,8 @@ import _fw
 
 _backends = {}
 _bus = open("/dev/fwbus", "r+b")
+# Calls from the firmware name the method by its index here: a string argument from JavaScript costs a little
+# heap on every call, which a long transfer would turn into a leak.
 _METHODS = ("init", "poll", "lock", "unlock", "size", "shape", "read", "write", "readp", "ioctl", "flush")
 
 
@@ -24,8 +26,9 @@ class ProtocolChannel:
 _pending = None
 
 
-def _call(cid, method, a, b):
+def _call(cid, code, a, b):
     backend = _backends.get(cid) or _pending
+    method = _METHODS[code]
     try:
         if method == "read" or method == "readp":
             buf = getattr(backend, method)(a, b)
