@@ -28,7 +28,7 @@ class RawHost {
     );
   }
 
-  async request(opcode: number, chan: number, payload = new Uint8Array(0), tweak: (b: Uint8Array) => void = () => {}): Promise<Packet[]> {
+  async request(opcode: number, chan: number, payload: Uint8Array = new Uint8Array(0), tweak: (b: Uint8Array) => void = () => {}): Promise<Packet[]> {
     this.replies = [];
     const bytes = encodePacket({ seq: opcode === Opcode.PROTO_SYNC ? 0 : this.next, chan, flags: 0, opcode, payload });
     tweak(bytes);
