@@ -122,6 +122,13 @@ export class VirtualCamera {
     return camera;
   }
 
+  /** Pulls the plug: the firmware thread dies at once, mid-whatever, as a camera losing power does. */
+  async kill(): Promise<void> {
+    this.mailbox.close();
+    await this.worker.terminate();
+    this.link.destroy(); // the host's port closes, as it does on an unplug
+  }
+
   /** Ends the device script (SystemExit, so recordings are closed) and the firmware thread. */
   async stop(): Promise<{ error?: string }> {
     this.mailbox.post({ t: 'stop' });

@@ -80,12 +80,16 @@ export function parseCatalog(bytes: Uint8Array): Catalog {
   return catalog;
 }
 
-/** Reads a channel's whole content by offset, in pieces, after checking its size against `limit`. */
-export async function readWhole(client: V2Client, chan: number, limit: number, piece = 16 * 1024): Promise<Uint8Array> {
+/** Reads a channel's whole content by offset, after checking its size against `limit`. */
+export async function readWhole(client: V2Client, chan: number, limit: number): Promise<Uint8Array> {
   const size = await client.size(chan);
   if (size > limit) throw new CatalogError(`channel ${chan} reports ${size} bytes, over the ${limit}-byte limit for it`);
   const out = new Uint8Array(size);
-  for (let at = 0; at < size; at += piece) out.set(await client.read(chan, at, Math.min(piece, size - at)), at);
+  for (let at = 0; at < size; ) {
+    const piece = await client.readSome(chan, at, size - at);
+    out.set(piece, at);
+    at += piece.length;
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OmvError } from '../../protocol/errors.js';
 import type { V2Client } from '../v2/client.js';
-import { V2ClosedError } from '../v2/errors.js';
+import { V2ClosedError, V2TimeoutError } from '../v2/errors.js';
 import { fetchCatalog, OMVD_CHANNELS, requireChannel, type Catalog } from './catalog.js';
 import { cameraCommand } from './ctl.js';
 import { readManifest, writeManifest } from './manifest.js';
@@ -66,7 +66,8 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
         verified = true;
         log('info', `synced ${entry.name}`, { bytes: result.size, sha256: result.sha256, resumedFrom: result.resumedFrom });
       } catch (e) {
-        if (e instanceof V2ClosedError || (e as Error).name === 'AbortError') throw e;
+        // The camera went away or stopped answering: the other recordings would fail the same way.
+        if (e instanceof V2ClosedError || e instanceof V2TimeoutError || (e as Error).name === 'AbortError') throw e;
         const err = e as Error & { code?: string };
         summary.failed.push({ name: entry.name, code: err.code ?? 'EINTERNAL', error: err.message });
         log('error', `could not sync ${entry.name}: ${err.message}`);

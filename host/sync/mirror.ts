@@ -13,7 +13,7 @@ export class IntegrityError extends OmvError {
 }
 
 export interface MirrorOptions {
-  /** Bytes per CHANNEL_READ; the device scripts serve up to 32 KiB. Default 32 KiB. */
+  /** Bytes per CHANNEL_READ at most (fewer on a noisy line: see V2Client.readSome). Default 32 KiB. */
   chunk?: number;
   /** How often to look for new bytes of a recording still being written. Default 200 ms. */
   tailPollMs?: number;
@@ -51,18 +51,21 @@ export async function mirrorRecording(client: V2Client, fileChan: number, dir: s
     let current = entry;
     let lastCheckpoint = Date.now();
     let lastCatalog = Date.now();
+    let reselected = false;
     for (;;) {
       options.signal?.throwIfAborted();
       if (part.length < current.size) {
         const n = Math.min(chunk, current.size - part.length);
         let data: Uint8Array;
         try {
-          data = await client.read(fileChan, part.length, n);
+          data = await client.readSome(fileChan, part.length, n);
         } catch (e) {
-          if (!(e instanceof V2StatusError)) throw e;
-          await select(); // the script may have restarted and lost the selection: select again, once
-          data = await client.read(fileChan, part.length, n);
+          if (!(e instanceof V2StatusError) || reselected) throw e;
+          reselected = true; // the script may have restarted and lost the selection: select again, once
+          await select();
+          continue;
         }
+        reselected = false;
         await part.append(data);
         options.onProgress?.(entry.name, part.length, current.size);
         if (part.unsynced >= CHECKPOINT_BYTES || Date.now() - lastCheckpoint >= CHECKPOINT_MS) {

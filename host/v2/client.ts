@@ -3,6 +3,7 @@ import {
   DEFAULT_MAX_PAYLOAD,
   Opcode,
   payloads,
+  Status,
   StdinIoctl,
   type Caps,
   type ChannelEntry,
@@ -10,7 +11,7 @@ import {
   type Version,
 } from '../../protocol/v2/index.js';
 import { V2ProtocolError, V2StatusError } from './errors.js';
-import { V2Link, type ByteLink, type LinkOptions } from './link.js';
+import { V2DamagedReplyError, V2Link, type ByteLink, type LinkOptions } from './link.js';
 
 export interface ClientOptions extends LinkOptions {
   /**
@@ -29,6 +30,13 @@ export interface CameraInfo {
   caps: Caps;
   channels: ChannelEntry[];
 }
+
+/** NAKs that say the request was damaged on the way (not refused): the link is resynchronised and it is sent again. */
+const LINK_STATUSES = new Set<number>([Status.CHECKSUM, Status.SEQUENCE, Status.OVERFLOW]);
+
+/** Largest single read: what omvd's device scripts serve from their buffer. */
+const MAX_READ = 32 * 1024;
+const MIN_READ = 48;
 
 const BEST_CAPS: Caps = { crc: true, seq: true, ack: false, events: true, maxPayload: DEFAULT_MAX_PAYLOAD };
 
@@ -49,7 +57,7 @@ export class V2Client {
   }
 
   async connect(): Promise<CameraInfo> {
-    await this.resync();
+    await this.retrying(() => this.resync(), true);
     const version = payloads.version.decode(await this.call(Opcode.PROTO_VERSION, 0));
     const sysInfo = payloads.sysInfo.decode(await this.call(Opcode.SYS_INFO, 0));
     const channels = await this.listChannels();
@@ -77,23 +85,59 @@ export class V2Client {
     this.caps = want;
   }
 
-  /** One request with retries: link errors resync and try again; NAKs are final. */
-  async call(opcode: number, chan: number, payload?: Uint8Array): Promise<Uint8Array> {
+  /** One request with retries: NAKs that refuse it are final; damage on the line is retried. */
+  call(opcode: number, chan: number, payload?: Uint8Array): Promise<Uint8Array> {
+    return this.retrying(() => this.link.request(opcode, chan, payload));
+  }
+
+  private readSize = MAX_READ;
+  private readStreak = 0;
+
+  /**
+   * Reads at most `max` bytes at `offset`: fewer on a noisy line. The read size halves after each damaged reply
+   * (down to 48 bytes) and doubles again after a run of clean ones, so a line that corrupts one byte in a hundred
+   * still gets everything through, and a clean one runs at full size.
+   */
+  async readSome(chan: number, offset: number, max: number): Promise<Uint8Array> {
+    let n = 0;
+    const data = await this.retrying(
+      () => {
+        n = Math.min(max, this.readSize);
+        return this.link.request(Opcode.CHANNEL_READ, chan, payloads.readRequest.encode({ offset, length: n }));
+      },
+      false,
+      () => {
+        this.readSize = Math.max(MIN_READ, this.readSize >> 1);
+        this.readStreak = 0;
+      },
+    );
+    if (data.length !== n) throw new V2ProtocolError(`channel ${chan} answered a ${n}-byte read at ${offset} with ${data.length} bytes`);
+    if (++this.readStreak >= 8 && this.readSize < MAX_READ) {
+      this.readSize = Math.min(MAX_READ, this.readSize * 2);
+      this.readStreak = 0;
+    }
+    return data;
+  }
+
+  /**
+   * Runs `attempt` until it succeeds. A damaged reply or a NAK for a damaged request is simply sent again (the link
+   * follows the camera's sequence numbers); silence (a timeout) resynchronises the link first.
+   */
+  private async retrying<T>(attempt: () => Promise<T>, resyncing = false, onDamage: () => void = () => {}): Promise<T> {
     let lastError: unknown;
-    for (let attempt = 0; attempt < this.attempts; attempt++) {
-      if (attempt > 0) {
-        try {
-          await this.resync();
-        } catch (e) {
-          lastError = e;
-          continue;
-        }
-      }
+    let silences = 0;
+    for (let i = 0; i < this.attempts; i++) {
       try {
-        return await this.link.request(opcode, chan, payload);
+        // One silence is most likely a request lost on the way: the camera saw nothing, so send it again. Two in a
+        // row mean the ends disagree about something: resynchronise.
+        if (silences >= 2 && !resyncing) await this.resync();
+        return await attempt();
       } catch (e) {
-        if (e instanceof V2StatusError || this.link.isClosed) throw e;
+        if (this.link.isClosed || (e instanceof V2StatusError && !LINK_STATUSES.has(e.status))) throw e;
         lastError = e;
+        const damaged = e instanceof V2DamagedReplyError || e instanceof V2StatusError;
+        silences = damaged ? 0 : silences + 1;
+        onDamage();
       }
     }
     throw lastError;

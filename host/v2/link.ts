@@ -41,15 +41,26 @@ interface Pending {
   resolve(payload: Uint8Array): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
-  restart(): void;
+  restart(ms?: number): void;
+  /** Part of the reply was lost or corrupt: the rest is drained, then the request fails (and is sent again). */
+  broken: string | null;
 }
 
-/** A reply went missing mid-way (a sequence gap): the link must be resynchronised before the next request. */
-export class V2SequenceGapError extends V2ProtocolError {
-  constructor(expected: number, got: number) {
-    super(`a reply packet was lost on the way (expected sequence ${expected}, got ${got})`);
+/**
+ * Part of a reply was lost or damaged on the way. The link has already re-learnt the camera's sequence number, so
+ * the request can simply be sent again.
+ */
+export class V2DamagedReplyError extends V2ProtocolError {
+  constructor(what: string) {
+    super(`a reply from the camera was damaged on the way (${what})`);
   }
 }
+
+/**
+ * How long a damaged or half-received reply may stay silent before the request is failed. Within a packet, bytes
+ * follow each other without pause on a working link (USB delivers them 64 bytes at a time).
+ */
+const DRAIN_MS = 20;
 
 /**
  * The host end of Protocol V2 over a byte stream: one request at a time (the protocol is request/response),
@@ -125,7 +136,8 @@ export class V2Link {
     return new Promise<Uint8Array>((resolve, reject) => {
       const onTimeout = (): void => {
         this.pending = null;
-        reject(new V2TimeoutError(`${opcodeName(opcode)} on channel ${chan}`, timeoutMs));
+        const broken = pending.broken ?? (this.decoder.pendingBytes > 0 ? 'a packet stopped half-way' : null);
+        reject(broken ? new V2DamagedReplyError(broken) : new V2TimeoutError(`${opcodeName(opcode)} on channel ${chan}`, timeoutMs));
       };
       const pending: Pending = {
         opcode,
@@ -135,7 +147,11 @@ export class V2Link {
         resolve,
         reject,
         timer: setTimeout(onTimeout, timeoutMs),
-        restart: () => pending.timer.refresh(),
+        restart: (ms = timeoutMs) => {
+          clearTimeout(pending.timer);
+          pending.timer = setTimeout(onTimeout, ms);
+        },
+        broken: null,
       };
       this.pending = pending;
       this.send({ seq: this.expected, chan, flags: 0, opcode, payload });
@@ -155,9 +171,21 @@ export class V2Link {
 
   private receive(data: Uint8Array): void {
     this.stats.wireBytesIn += data.length;
-    const before = this.decoder.counters.droppedBytes;
+    const c = this.decoder.counters;
+    const before = c.droppedBytes;
+    const crcErrors = c.headerCrcErrors + c.payloadCrcErrors;
     this.decoder.push(data, (packet) => this.onPacket(packet));
-    this.stats.droppedBytes += this.decoder.counters.droppedBytes - before;
+    this.stats.droppedBytes += c.droppedBytes - before;
+    const p = this.pending;
+    if (p && p.opcode !== Opcode.PROTO_SYNC) {
+      if (c.headerCrcErrors + c.payloadCrcErrors > crcErrors) {
+        p.broken ??= 'a packet failed its CRC';
+        p.restart(DRAIN_MS);
+      } else if (this.decoder.pendingBytes > 0 && this.pending === p) {
+        // Half a packet: the rest follows at once on a working line; if it does not, bytes were lost.
+        p.restart(p.broken ? DRAIN_MS : Math.max(DRAIN_MS, this.timeoutMs / 4));
+      }
+    }
   }
 
   private onPacket(packet: Packet): void {
@@ -180,14 +208,18 @@ export class V2Link {
         if (asked) this.ack(packet);
         return;
       }
-      const p = this.pending;
-      if (p) this.settle(p, new V2SequenceGapError(this.expected, packet.seq));
-      return;
+      // Packets went missing (or the camera counts from elsewhere, as its SEQUENCE NAK shows): follow its numbering.
+      if (this.pending) this.pending.broken ??= `expected sequence ${this.expected}, got ${packet.seq}`;
     }
     if (asked) this.ack(packet);
     this.expected = (packet.seq + 1) & 0xff;
     const p = this.pending;
-    if (!p) return; // a late reply to a request that timed out; the caller resynchronises
+    if (!p) return; // a late reply to a request that already failed
+    if (p.broken) {
+      if (packet.flags & Flag.FRAGMENT) p.restart(DRAIN_MS);
+      else this.settle(p, new V2DamagedReplyError(p.broken));
+      return;
+    }
     if (packet.opcode !== p.opcode || packet.chan !== p.chan) {
       this.settle(p, new V2ProtocolError(`the camera answered ${opcodeName(packet.opcode)} on channel ${packet.chan} to ${opcodeName(p.opcode)} on channel ${p.chan}`));
       return;
