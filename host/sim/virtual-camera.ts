@@ -30,6 +30,8 @@ export interface VirtualCameraOptions {
   uid?: string;
   /** The script's printed lines and the firmware's notes. */
   onLog?: (line: string) => void;
+  /** A folder of device scripts to run instead of omvd's (its main.py starts), e.g. to try your own. */
+  scriptsDir?: string;
 }
 
 export class VirtualCameraError extends OmvError {
@@ -103,7 +105,7 @@ export class VirtualCamera {
       uid,
       fps,
       link,
-      scriptsDir: join(root, 'device-scripts'),
+      scriptsDir: options.scriptsDir ?? join(root, 'device-scripts'),
       firmwareDir: join(root, 'host/sim/firmware/py'),
       config: {
         storage: '/sdcard',

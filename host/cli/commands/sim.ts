@@ -13,6 +13,7 @@ interface Args {
   sd?: string;
   link: 'native' | 'python';
   id?: string;
+  scripts?: string;
   quiet: boolean;
   json: boolean;
 }
@@ -30,6 +31,7 @@ export const simCommand: CommandModule<object, Args> = {
       .option('sd', { type: 'string', describe: 'folder that plays the SD card (default: a new temporary folder, printed)' })
       .option('link', { type: 'string', choices: ['native', 'python'], default: 'native', describe: 'native = firmware 5.x Protocol V2; python = firmware 4.x with the scripts\' pure-MicroPython link (host opens at 115200)' })
       .option('id', { type: 'string', describe: 'unique id, 24 hex digits (default: derived from the SD folder, so the same card is the same camera)' })
+      .option('scripts', { type: 'string', describe: 'run the device scripts in this folder (its main.py) instead of omvd\'s' })
       .option('quiet', { type: 'boolean', default: false, describe: 'do not print the script\'s output' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON line when serving (path, device, sd, id), for scripts' })
       .example('$0 sim --pty ./cam --record 5', 'serve a camera at ./cam that records 5 s of QVGA grayscale to its SD card')
@@ -43,6 +45,7 @@ export const simCommand: CommandModule<object, Args> = {
       ...(args.sd === undefined ? {} : { sdDir: resolve(args.sd) }),
       ...(args.record === undefined ? {} : { recordSeconds: args.record }),
       ...(args.id === undefined ? {} : { uid: args.id }),
+      ...(args.scripts === undefined ? {} : { scriptsDir: resolve(args.scripts) }),
       onLog: args.quiet ? () => {} : (line) => process.stderr.write(`[camera] ${line}\n`),
     });
     const path = resolve(args.pty);

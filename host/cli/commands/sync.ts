@@ -37,10 +37,12 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
   await daemon.run();
   const synced = daemon.summaries.flatMap((s) => s.synced.map((r) => ({ camera: s.camera, ...r })));
   const failed = daemon.summaries.flatMap((s) => s.failed.map((f) => ({ camera: s.camera, ...f })));
-  if (args.json) process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, root, synced, failed, cameras: daemon.summaries.map((s) => s.camera) })}\n`);
+  const refused = daemon.summaries.flatMap((s) => s.refused.map((r) => ({ camera: s.camera, reason: r.reason })));
+  if (args.json) process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, root, synced, failed, refused, cameras: daemon.summaries.map((s) => s.camera) })}\n`);
   else if (!daemonMode) {
     for (const r of synced) process.stdout.write(`synced ${r.camera}/${r.name}: ${r.size} bytes, sha256 ${r.sha256}${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}\n`);
     for (const f of failed) process.stdout.write(`FAILED ${f.camera}/${f.name}: ${f.error}\n`);
+    for (const r of refused) process.stdout.write(`refused on ${r.camera}: ${r.reason}\n`);
   }
   if (failed.length > 0) process.exitCode = 1;
 }
