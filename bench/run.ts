@@ -1,7 +1,8 @@
 import { framing } from './framing.js';
+import { sync } from './sync.js';
 
 /** `npm run bench [name…]`: runs the named benches (all by default) and prints one line per figure. */
-const benches: Record<string, () => Promise<string[]>> = { framing };
+const benches: Record<string, () => Promise<string[]>> = { framing, sync };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) if (!benches[name]) throw new Error(`unknown bench "${name}"; known: ${Object.keys(benches).join(', ')}`);
