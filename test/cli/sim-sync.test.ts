@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ describe('omvd sim on a pty, driven by the omvd CLI over a real serial port', ()
   it('sync --once --json mirrors the recording byte-identical; ls --json then shows it synced', async () => {
     await new Promise((r) => setTimeout(r, 1500));
     const root = join(work, 'data');
-    const r = omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json']);
+    const r = omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json'], { OMVD_CONFIG: join(work, 'no-such-config.json') });
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.ok).toBe(true);
@@ -42,6 +42,8 @@ describe('omvd sim on a pty, driven by the omvd CLI over a real serial port', ()
     const host = readFileSync(join(root, sim.id, name));
     expect(sha(host)).toBe(sha(readFileSync(join(work, 'sd', name))));
     expect(parseImageIo(new Uint8Array(host)).frames.length).toBeGreaterThan(20);
+    expect(existsSync(join(root, sim.id, 'datasets', name.replace('.bin', '.rtdc')))).toBe(true); // default export: HDF5…
+    expect(existsSync(join(root, sim.id, 'datasets', name.replace('.bin', ''), 'config.yaml'))).toBe(true); // …and a roverd trace
     const ls = JSON.parse(omvd(['ls', '--port', sim.path, '--root', root, '--json']).stdout);
     expect(ls.cameras[0].recordings).toEqual([expect.objectContaining({ name, synced: true, open: false })]);
   });

@@ -30,7 +30,7 @@ describe('the host killed with SIGKILL mid-sync', () => {
   it('a restart finishes the file, identical to the camera\'s, from where the verified bytes end', async () => {
     const root = join(work, 'data');
     const partial = join(root, sim.id, '.partial', 'rec_0001.bin');
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO, 'host/cli/main.ts'), 'sync', '--port', sim.path, '--root', root, '--once', '--json'], { cwd: REPO, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO, 'host/cli/main.ts'), 'sync', '--port', sim.path, '--root', root, '--once', '--json', '--no-export'], { cwd: REPO, stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((ok) => child.once('exit', (_code, signal) => ok(signal)));
     for (let i = 0; i < 600 && !(existsSync(partial) && statSync(partial).size > 6_000_000); i++) await new Promise((r) => setTimeout(r, 20));
     const atKill = existsSync(partial) ? statSync(partial).size : 0;
@@ -39,7 +39,7 @@ describe('the host killed with SIGKILL mid-sync', () => {
     expect(atKill).toBeGreaterThan(0);
     expect(atKill).toBeLessThan(recording.length);
     expect(existsSync(join(root, sim.id, 'rec_0001.bin'))).toBe(false); // never published unverified
-    const r = omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json']);
+    const r = omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json', '--no-export']);
     expect(r.status, r.stderr).toBe(0);
     const synced = JSON.parse(r.stdout).synced[0];
     expect(synced.resumedFrom).toBeGreaterThan(0);

@@ -35,7 +35,7 @@ describe('a hostile device', () => {
     const root = join(outer, 'root');
     mkdirSync(outer);
     await new Promise((r) => setTimeout(r, 500)); // let the camera hash its recording
-    const r = omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json']);
+    const r = omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json', '--no-export']);
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.synced.map((s: { name: string }) => s.name)).toEqual(['rec_0001.bin']);

@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { loadConfig } from '../../config/config.js';
 import { Daemon } from '../../daemon/daemon.js';
+import { exportSynced } from '../../daemon/export-synced.js';
 import { createLogger } from '../../log.js';
 import { RecordingFile } from '../../recordings/recording-file.js';
 import { servePty } from '../../sim/pty.js';
@@ -30,7 +32,8 @@ export const demoCommand: CommandModule<object, Args> = {
     const camera = await VirtualCamera.start({ sdDir: join(work, 'sd'), recordSeconds: args.seconds, onLog: (line) => log.debug({ camera: 'sim' }, line) });
     const pty = await servePty(camera.link, join(work, 'cam'));
     log.info({ port: pty.path, sd: camera.sdDir }, `virtual camera ${camera.uid} recording ${args.seconds} s of QVGA grayscale`);
-    const daemon = new Daemon({ root, ports: [pty.path], once: true, log });
+    const formats = (await loadConfig()).export.formats;
+    const daemon = new Daemon({ root, ports: [pty.path], once: true, log, onSynced: (_id, summary) => exportSynced(summary, formats, log) });
     try {
       await daemon.run();
     } finally {
@@ -49,7 +52,8 @@ export const demoCommand: CommandModule<object, Args> = {
     else {
       process.stdout.write(`\nGot ${got.length} recording(s) into ${root}:\n`);
       for (const r of got) process.stdout.write(`  ${r.camera}/${r.name}: ${r.frames} frames ${r.frameSize}, ${r.size} bytes, sha256 ${r.sha256.slice(0, 16)}… verified\n`);
-      process.stdout.write(`\nNext: omvd export ${join(args.root, got[0]?.camera ?? '<camera>')} --to hdf5 (datasets), omvd sim --help (a camera to play with)\n`);
+      process.stdout.write(`Datasets (roverd trace, HDF5) in ${join(args.root, got[0]?.camera ?? '<camera>', 'datasets')}\n`);
+      process.stdout.write(`\nNext: omvd sim --help (a camera to play with), omvd daemon --help (the real thing)\n`);
     }
     if (got.length === 0) process.exitCode = 1;
   },

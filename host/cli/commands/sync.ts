@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { CommandModule, Argv } from 'yargs';
+import { configPath, loadConfig } from '../../config/config.js';
 import { Daemon } from '../../daemon/daemon.js';
+import { exportSynced } from '../../daemon/export-synced.js';
 import { createLogger } from '../../log.js';
 import { cameraPorts, jsonOption, portOption, rootOption } from './camera-options.js';
 
@@ -9,6 +11,7 @@ interface Args {
   root: string;
   once: boolean;
   'delete-after-sync': boolean;
+  export: boolean;
   json: boolean;
 }
 
@@ -17,6 +20,7 @@ function options(y: Argv, once: boolean): Argv<Args> {
     .option('port', { ...portOption, describe: once ? portOption.describe : 'serial port of the camera, or auto (default) to watch for OpenMV cameras by USB id' })
     .option('root', rootOption)
     .option('delete-after-sync', { type: 'boolean', default: false, describe: 'delete each recording on the camera once its host copy is verified (the camera re-checks the hash)' })
+    .option('export', { type: 'boolean', default: true, describe: `convert each newly synced recording into the formats of the config file (${configPath()}; default: roverd trace + HDF5) under <root>/<camera>/datasets; --no-export skips it` })
     .option('json', { ...jsonOption, describe: 'JSON lines for logs (stderr) and a JSON summary (stdout)' });
   if (once) out = out.option('once', { type: 'boolean', default: false, describe: 'sync what is there now and exit (default: keep syncing until Ctrl-C)' });
   return out as unknown as Argv<Args>;
@@ -26,7 +30,8 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
   const log = createLogger({ json: args.json });
   const root = resolve(args.root);
   const ports = daemonMode && (!args.port || args.port === 'auto') ? ('auto' as const) : await cameraPorts(args.port === 'auto' ? undefined : args.port);
-  const daemon = new Daemon({ root, ports, once: !daemonMode && args.once, deleteAfterSync: args['delete-after-sync'], log });
+  const formats = args.export ? (await loadConfig()).export.formats : [];
+  const daemon = new Daemon({ root, ports, once: !daemonMode && args.once, deleteAfterSync: args['delete-after-sync'], log, onSynced: (_id, summary) => exportSynced(summary, formats, log) });
   const stop = (): void => {
     log.info('stopping after the current chunk');
     daemon.stop();
