@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
+import { ConfigError, configPath, loadConfig } from '../../config/config.js';
 import { DEFAULT_EXPORT_FORMATS, EXPORT_FORMATS, exportRecording, recordingsAt, type ExportFormat, type ExportSummary } from '../../export/export.js';
 
 interface Args {
   input: string;
-  to: ExportFormat[];
+  to?: ExportFormat[];
   out?: string;
   'start-time'?: string;
   force: boolean;
@@ -26,8 +27,7 @@ export const exportCommand: CommandModule<object, Args> = {
         type: 'string',
         array: true,
         choices: EXPORT_FORMATS,
-        default: [...DEFAULT_EXPORT_FORMATS],
-        describe: 'formats: blob = roverd trace folder with one JPEG per frame; hdf5 = .rtdc file (dclab/dcnum/h5py); video = MJPEG AVI; records = JSON Lines, one record per frame',
+        describe: `formats (default: those of the config file ${configPath()}, else ${DEFAULT_EXPORT_FORMATS.join(' + ')}): blob = roverd trace folder with one JPEG per frame; hdf5 = .rtdc file (dclab/dcnum/h5py); video = MJPEG AVI; records = JSON Lines, one record per frame`,
       })
       .option('out', { type: 'string', describe: 'folder for the outputs (default: beside each recording)' })
       .option('start-time', { type: 'string', describe: 'time of the first frame, epoch seconds or ISO 8601 (default: file time minus the recording\'s length)' })
@@ -37,11 +37,13 @@ export const exportCommand: CommandModule<object, Args> = {
       .example('$0 export omvd-data/CAM --to hdf5 --out datasets/', 'every recording of a synced camera into HDF5') as never,
   handler: async (args) => {
     const startTime = args['start-time'] === undefined ? undefined : parseStartTime(args['start-time']);
+    const to = args.to ?? (await loadConfig()).export.formats;
+    if (to.length === 0) throw new ConfigError(configPath(), 'export.formats', 'is empty, and no --to was given: name the formats to export to');
     const progress = process.stderr.isTTY && !args.json;
     const results: ExportSummary[] = [];
     for (const path of await recordingsAt(args.input)) {
       const summary = await exportRecording(path, {
-        to: args.to,
+        to,
         ...(args.out === undefined ? {} : { outDir: args.out }),
         ...(startTime === undefined ? {} : { startTime }),
         force: args.force,
