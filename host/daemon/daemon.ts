@@ -2,7 +2,9 @@ import { OmvError } from '../../protocol/errors.js';
 import { connectCamera, type Connection } from '../discovery/connect.js';
 import { listPorts } from '../discovery/ports.js';
 import type { Logger } from '../log.js';
+import { OMVD_CHANNELS } from '../sync/catalog.js';
 import { syncCamera, type SyncOptions, type SyncSummary } from '../sync/engine.js';
+import { installScripts } from '../sync/install.js';
 
 export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'chunk' | 'tailPollMs'> {
   root: string;
@@ -13,6 +15,8 @@ export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'ch
   /** Seconds between looks for new cameras and new recordings. Default 2. */
   intervalS?: number;
   log: Logger;
+  /** Put omvd's device scripts on a camera that lacks them (firmware 5.x, through its stdin channel). */
+  installScripts?: boolean;
   /** After each recording is synced (the export hook). */
   onSynced?: (cameraId: string, summary: SyncSummary) => Promise<void> | void;
 }
@@ -80,6 +84,11 @@ export class Daemon {
     const clog = log.child({ camera: id });
     clog.info({ port: path, link: conn.link, firmware: conn.client.camera.version.firmware.join('.') }, 'camera connected');
     try {
+      if (this.options.installScripts && conn.client.channelId(OMVD_CHANNELS.catalog) === undefined) {
+        clog.info('the camera lacks omvd\'s channels: installing the device scripts (its recordings are not touched)');
+        await installScripts(conn.client);
+        clog.info('device scripts installed and running');
+      }
       for (;;) {
         const summary = await syncCamera(conn.client, this.options.root, {
           ...this.options,

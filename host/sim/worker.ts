@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   py.run(`
 import sys, os
 sys.path[:0] = ['/fw']
-sys.path.append('/flash')
+sys.path.extend(['/flash', '/flash/lib'])
 import _time
 sys.modules['time'] = _time
 os.chdir('/flash')

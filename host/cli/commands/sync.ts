@@ -12,6 +12,7 @@ interface Args {
   once: boolean;
   'delete-after-sync': boolean;
   export: boolean;
+  'install-scripts': boolean;
   json: boolean;
 }
 
@@ -20,6 +21,7 @@ function options(y: Argv, once: boolean): Argv<Args> {
     .option('port', { ...portOption, describe: once ? portOption.describe : 'serial port of the camera, or auto (default) to watch for OpenMV cameras by USB id' })
     .option('root', rootOption)
     .option('delete-after-sync', { type: 'boolean', default: false, describe: 'delete each recording on the camera once its host copy is verified (the camera re-checks the hash)' })
+    .option('install-scripts', { type: 'boolean', default: false, describe: 'put omvd\'s device scripts on a camera that lacks them (firmware 5.x; its recordings are not touched; an existing main.py is kept)' })
     .option('export', { type: 'boolean', default: true, describe: `convert each newly synced recording into the formats of the config file (${configPath()}; default: roverd trace + HDF5) under <root>/<camera>/datasets; --no-export skips it` })
     .option('json', { ...jsonOption, describe: 'JSON lines for logs (stderr) and a JSON summary (stdout)' });
   if (once) out = out.option('once', { type: 'boolean', default: false, describe: 'sync what is there now and exit (default: keep syncing until Ctrl-C)' });
@@ -31,7 +33,7 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
   const root = resolve(args.root);
   const ports = daemonMode && (!args.port || args.port === 'auto') ? ('auto' as const) : await cameraPorts(args.port === 'auto' ? undefined : args.port);
   const formats = args.export ? (await loadConfig()).export.formats : [];
-  const daemon = new Daemon({ root, ports, once: !daemonMode && args.once, deleteAfterSync: args['delete-after-sync'], log, onSynced: (_id, summary) => exportSynced(summary, formats, log) });
+  const daemon = new Daemon({ root, ports, once: !daemonMode && args.once, deleteAfterSync: args['delete-after-sync'], installScripts: args['install-scripts'], log, onSynced: (_id, summary) => exportSynced(summary, formats, log) });
   const stop = (): void => {
     log.info('stopping after the current chunk');
     daemon.stop();
