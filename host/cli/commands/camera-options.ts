@@ -15,9 +15,10 @@ export class NoCameraError extends OmvError {
   }
 }
 
-/** The ports a command works on: the one given, or every port with an OpenMV camera's USB id. */
-export async function cameraPorts(port: string | undefined): Promise<string[]> {
-  if (port) return [resolve(port)];
+/** The ports a command works on: those given, or every port with an OpenMV camera's USB id. */
+export async function cameraPorts(port: string | string[] | undefined): Promise<string[]> {
+  const given = (Array.isArray(port) ? port : port ? [port] : []).filter((p) => p !== 'auto');
+  if (given.length) return given.map((p) => resolve(p));
   const found = (await listPorts()).filter((p) => p.identity?.role === 'camera').map((p) => p.path);
   if (found.length === 0) throw new NoCameraError();
   return found;

@@ -7,7 +7,7 @@ import { createLogger } from '../../log.js';
 import { cameraPorts, jsonOption, portOption, rootOption } from './camera-options.js';
 
 interface Args {
-  port?: string;
+  port?: string[];
   root: string;
   once: boolean;
   'delete-after-sync': boolean;
@@ -18,7 +18,7 @@ interface Args {
 
 function options(y: Argv, once: boolean): Argv<Args> {
   let out = y
-    .option('port', { ...portOption, describe: once ? portOption.describe : 'serial port of the camera, or auto (default) to watch for OpenMV cameras by USB id' })
+    .option('port', { ...portOption, array: true, describe: once ? 'serial port(s) of the cameras (repeat for several; default: every OpenMV camera found by USB id)' : 'serial port(s) to serve (repeat for several), or auto (default) to watch for OpenMV cameras by USB id' })
     .option('root', rootOption)
     .option('delete-after-sync', { type: 'boolean', default: false, describe: 'delete each recording on the camera once its host copy is verified (the camera re-checks the hash)' })
     .option('install-scripts', { type: 'boolean', default: false, describe: 'put omvd\'s device scripts on a camera that lacks them (firmware 5.x; its recordings are not touched; an existing main.py is kept)' })
@@ -31,7 +31,8 @@ function options(y: Argv, once: boolean): Argv<Args> {
 async function run(args: Args, daemonMode: boolean): Promise<void> {
   const log = createLogger({ json: args.json });
   const root = resolve(args.root);
-  const ports = daemonMode && (!args.port || args.port === 'auto') ? ('auto' as const) : await cameraPorts(args.port === 'auto' ? undefined : args.port);
+  const explicit = (args.port ?? []).filter((p) => p !== 'auto');
+  const ports = daemonMode && explicit.length === 0 ? ('auto' as const) : await cameraPorts(explicit);
   const formats = args.export ? (await loadConfig()).export.formats : [];
   const daemon = new Daemon({ root, ports, once: !daemonMode && args.once, deleteAfterSync: args['delete-after-sync'], installScripts: args['install-scripts'], log, onSynced: (_id, summary) => exportSynced(summary, formats, log) });
   const stop = (): void => {
