@@ -6,19 +6,21 @@ import { describeDamage, RecordingFile } from '../recordings/recording-file.js';
 import { hdf5Sink } from './hdf5-sink.js';
 import { recordsSink } from './records-sink.js';
 import type { RecordingInfo, Sink } from './sink.js';
-import { traceSink } from './trace-sink.js';
+import { rawSink, traceSink } from './trace-sink.js';
 import { videoSink } from './video-sink.js';
 
-export const EXPORT_FORMATS = ['hdf5', 'blob', 'video', 'records'] as const;
+export const EXPORT_FORMATS = ['hdf5', 'blob', 'raw', 'video', 'records'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** What a recording becomes when no format is named: a roverd trace with JPEG blobs, and an .rtdc HDF5 file. */
 export const DEFAULT_EXPORT_FORMATS: readonly ExportFormat[] = ['blob', 'hdf5'];
 
-const SINKS: Record<ExportFormat, { output: (dir: string, stem: string) => string; open: (output: string, info: RecordingInfo) => Promise<Sink> }> = {
-  hdf5: { output: (dir, stem) => join(dir, `${stem}.rtdc`), open: hdf5Sink },
-  blob: { output: (dir, stem) => join(dir, stem), open: traceSink },
-  video: { output: (dir, stem) => join(dir, `${stem}.avi`), open: videoSink },
-  records: { output: (dir, stem) => join(dir, `${stem}.jsonl`), open: recordsSink },
+type Opener = (output: string, info: RecordingInfo) => Promise<Sink>;
+const SINKS: Record<ExportFormat, { output: (dir: string, stem: string) => string; open: (options: ExportOptions) => Opener }> = {
+  hdf5: { output: (dir, stem) => join(dir, `${stem}.rtdc`), open: () => hdf5Sink },
+  blob: { output: (dir, stem) => join(dir, stem), open: (o) => traceSink({ video: o.traceVideo ?? false }) },
+  raw: { output: (dir, stem) => join(dir, `${stem}-raw`), open: () => rawSink },
+  video: { output: (dir, stem) => join(dir, `${stem}.avi`), open: () => videoSink },
+  records: { output: (dir, stem) => join(dir, `${stem}.jsonl`), open: () => recordsSink },
 };
 
 export interface ExportOptions {
@@ -31,6 +33,8 @@ export interface ExportOptions {
   /** Replace outputs that already exist (only once the new ones are complete). */
   force?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** `blob` traces also get `camera/video.avi`, roverd's `mjpg` channel. */
+  traceVideo?: boolean;
 }
 
 export interface ExportSummary {
@@ -70,7 +74,7 @@ export async function exportRecording(path: string, options: ExportOptions = {})
       const output = SINKS[format].output(dir, stem);
       if (!options.force && (await exists(output))) throw new OmvError('EEXIST', `${output} already exists: pass --force to replace it, or --out another folder`);
     }
-    for (const format of formats) sinks.push({ format, sink: await SINKS[format].open(SINKS[format].output(dir, stem), info) });
+    for (const format of formats) sinks.push({ format, sink: await SINKS[format].open(options)(SINKS[format].output(dir, stem), info) });
 
     const summary: ExportSummary = { source: path, frames: frames.length, exported: {}, skipped: [], outputs: [] };
     for (const [i, entry] of frames.entries()) {

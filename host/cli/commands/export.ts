@@ -8,6 +8,7 @@ interface Args {
   out?: string;
   'start-time'?: string;
   force: boolean;
+  'trace-video': boolean;
   json: boolean;
 }
 
@@ -27,10 +28,11 @@ export const exportCommand: CommandModule<object, Args> = {
         type: 'string',
         array: true,
         choices: EXPORT_FORMATS,
-        describe: `formats (default: those of the config file ${configPath()}, else ${DEFAULT_EXPORT_FORMATS.join(' + ')}): blob = roverd trace folder with one JPEG per frame; hdf5 = .rtdc file (dclab/dcnum/h5py); video = MJPEG AVI; records = JSON Lines, one record per frame`,
+        describe: `formats (default: those of the config file ${configPath()}, else ${DEFAULT_EXPORT_FORMATS.join(' + ')}): blob = roverd trace folder with one JPEG per frame; raw = roverd trace <name>-raw/ whose frames are one raw u1 channel of pixels (H×W gray, H×W×3 colour); hdf5 = .rtdc file (dclab/dcnum/h5py); video = MJPEG AVI; records = JSON Lines, one record per frame`,
       })
       .option('out', { type: 'string', describe: 'folder for the outputs (default: beside each recording)' })
       .option('start-time', { type: 'string', describe: 'time of the first frame, epoch seconds or ISO 8601 (default: file time minus the recording\'s length)' })
+      .option('trace-video', { type: 'boolean', default: false, describe: 'blob traces also get camera/video.avi (roverd\'s mjpg channel: the same JPEGs in an MJPEG AVI)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace outputs that exist (after the new ones are complete)' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON summary instead of text' })
       .example('$0 export cam1/rec_0001.bin', 'writes cam1/rec_0001/ (roverd trace) and cam1/rec_0001.rtdc')
@@ -47,6 +49,7 @@ export const exportCommand: CommandModule<object, Args> = {
         ...(args.out === undefined ? {} : { outDir: args.out }),
         ...(startTime === undefined ? {} : { startTime }),
         force: args.force,
+        traceVideo: args['trace-video'],
         ...(progress ? { onProgress: (done: number, total: number) => process.stderr.write(`\r${path}: ${done}/${total} frames`) } : {}),
       });
       if (progress) process.stderr.write('\n');
