@@ -1,8 +1,9 @@
 import { framing } from './framing.js';
 import { sync } from './sync.js';
+import { writers } from './writers.js';
 
 /** `npm run bench [name…]`: runs the named benches (all by default) and prints one line per figure. */
-const benches: Record<string, () => Promise<string[]>> = { framing, sync };
+const benches: Record<string, () => Promise<string[]>> = { framing, writers, sync };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) if (!benches[name]) throw new Error(`unknown bench "${name}"; known: ${Object.keys(benches).join(', ')}`);

@@ -1,0 +1,105 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { BlobChannel } from '../host/writers/channels/blob.js';
+import { RawChannel } from '../host/writers/channels/raw.js';
+import { Hdf5Writer } from '../host/writers/hdf5/hdf5-writer.js';
+import { chunkRows } from '../host/writers/hdf5/rtdc-rules.js';
+import { RecordLog } from '../host/writers/records.js';
+import { VideoWriter } from '../host/writers/video/video-writer.js';
+import { renderFrame } from '../host/sim/scene.js';
+import { fmt } from './measure.js';
+
+const W = 320;
+const H = 240;
+const N = 240;
+const DEBIAN_PYTHON = '/usr/bin/python3';
+
+async function timed(run: () => Promise<void> | void): Promise<number> {
+  const t = process.hrtime.bigint();
+  await run();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+/** h5py writing the same frames, same chunks, same gzip level, appended chunk by chunk as dcnum does. */
+function h5pyFps(frames: Uint8Array[], dir: string, rows: number, gzip: boolean): number {
+  const raw = join(dir, 'frames.u1');
+  writeFileSync(raw, Buffer.concat(frames));
+  const script = `
+import sys, time, h5py, numpy
+n, h, w, rows = ${N}, ${H}, ${W}, ${rows}
+data = numpy.fromfile(sys.argv[1], dtype='u1').reshape(n, h, w)
+t = time.perf_counter()
+with h5py.File(sys.argv[2], 'w') as f:
+    ds = f.create_dataset('events/image', shape=(0, h, w), maxshape=(None, h, w), dtype='u1', chunks=(rows, h, w), **({'compression': 'gzip', 'compression_opts': 1} if sys.argv[3] == 'gzip' else {}))
+    for at in range(0, n, rows):
+        part = data[at:at + rows]
+        ds.resize(at + len(part), axis=0)
+        ds[at:at + len(part)] = part
+print(n / (time.perf_counter() - t))
+`;
+  const r = spawnSync(DEBIAN_PYTHON, ['-c', script, raw, join(dir, 'h5py.h5'), gzip ? 'gzip' : 'none'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench/writers needs Debian's python3-h5py (${DEBIAN_PYTHON}; apt-get install python3-h5py): ${r.stderr || r.error?.message}`);
+  return Number(r.stdout.trim());
+}
+
+/**
+ * bench/writers: frames per second into each writer, for 320×240 grayscale frames and for JPEG frames of the same
+ * scene; HDF5 against h5py (same chunks and gzip level, same run), blob writes against plain fs.writeFile.
+ */
+export async function writers(): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'omvd-bench-writers-'));
+  const lines: string[] = [];
+  try {
+    const gray = await Promise.all(Array.from({ length: N }, (_, i) => renderFrame(W, H, 'GRAYSCALE', i)));
+    const jpegs = await Promise.all(gray.map((g) => sharp(g, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 90 }).toBuffer().then((b) => new Uint8Array(b))));
+    const rows = chunkRows([H, W], 'u1');
+
+    for (const gzip of [true, false]) {
+      const h5 = await timed(async () => {
+        const w = await Hdf5Writer.open(join(dir, `omvd-${gzip}.rtdc`), { compression: gzip ? 'gzip' : 'none' });
+        w.requireFeature('image', [H, W], 'u1');
+        for (const f of gray) w.storeFeatureChunk('image', f);
+        w.close();
+      });
+      const omvdFps = N / h5;
+      const pyFps = h5pyFps(gray, dir, rows, gzip);
+      lines.push(`writers hdf5 320×240 gray, ${gzip ? 'gzip 1' : 'no compression'}, chunks of ${rows}: omvd ${fmt(omvdFps, 0)} frames/s, h5py ${fmt(pyFps, 0)} frames/s, ratio ${fmt(omvdFps / pyFps, 2)}×${gzip ? ' (target ≥ 1.0×)' : ''}`);
+    }
+
+    await mkdir(join(dir, 'plain'));
+    const plain = await timed(async () => {
+      for (let i = 0; i < N; i++) await writeFile(join(dir, 'plain', `${String(i).padStart(6, '0')}.jpg`), jpegs[i]!);
+    });
+    const blob = await timed(async () => {
+      const ch = new BlobChannel(join(dir, 'blob'), 'u1', [H, W], { ext: 'jpg' });
+      for (const j of jpegs) await ch.write([j], { append: true });
+      await ch.close();
+    });
+    lines.push(`writers blob (jpg) one JPEG per frame: omvd ${fmt(N / blob, 0)} frames/s, fs.writeFile ${fmt(N / plain, 0)} frames/s, ratio ${fmt(plain / blob, 2)}×`);
+
+    for (const [label, frames] of [['gray', gray], ['JPEG', jpegs]] as const) {
+      const rawS = await timed(async () => {
+        const ch = new RawChannel(join(dir, `raw-${label}`), 'u1', []);
+        await writeFile(ch.path, new Uint8Array(0));
+        for (const f of frames) await ch.write(f, { append: true });
+      });
+      const aviS = await timed(async () => {
+        const v = new VideoWriter(join(dir, `${label}.avi`), 30);
+        for (const f of frames) await v.append(label === 'gray' ? { width: W, height: H, pixformat: 0x08020001, data: f } : f);
+        await v.close();
+      });
+      const logS = await timed(async () => {
+        const log = new RecordLog(join(dir, `${label}.jsonl`));
+        for (let i = 0; i < frames.length; i++) await log.append({ frame: i, data: frames[i]! });
+      });
+      lines.push(`writers ${label.padEnd(4)} frames/s: raw channel ${fmt(N / rawS, 0)}, video (AVI${label === 'gray' ? ', JPEG-encoded' : ''}) ${fmt(N / aviS, 0)}, record log ${fmt(N / logS, 0)}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return lines;
+}
