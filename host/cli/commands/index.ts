@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { captureCommand } from './capture.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
@@ -8,4 +9,4 @@ import { simCommand } from './sim.js';
 import { daemonCommand, syncCommand } from './sync.js';
 
 /** Every omvd subcommand, in the order `omvd --help` lists them. */
-export const commands = [daemonCommand, syncCommand, lsCommand, infoCommand, exportCommand, simCommand, demoCommand, installServiceCommand] as unknown as CommandModule<object, never>[];
+export const commands = [daemonCommand, syncCommand, lsCommand, infoCommand, captureCommand, exportCommand, simCommand, demoCommand, installServiceCommand] as unknown as CommandModule<object, never>[];

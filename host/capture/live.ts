@@ -1,0 +1,76 @@
+import { OmvError } from '../../protocol/errors.js';
+import type { V2Client } from '../v2/client.js';
+import { V2StatusError } from '../v2/errors.js';
+import { OMVD_CHANNELS, requireChannel } from '../sync/catalog.js';
+
+export const LiveIoctl = { SELECT: 1 } as const;
+const RECORD_HEADER = 32;
+const MAX_RECORD = 16 * 1024 * 1024;
+
+/** One frame taken from a camera's live ring. */
+export interface LiveFrame {
+  /** Sequence number since the camera's capture started (0, 1, 2, …). */
+  seq: number;
+  /** time.ticks_ms() on the camera when it took the frame (wraps at 2^32). */
+  cameraMs: number;
+  /** Host clock (epoch seconds) when the frame arrived. */
+  hostTime: number;
+  width: number;
+  height: number;
+  pixformat: number;
+  data: Uint8Array;
+  /** Frames the ring overwrote before the host could read them, just before this one. */
+  missedBefore: number[];
+}
+
+export class LiveFrameError extends OmvError {
+  constructor(message: string) {
+    super('ELIVE', message);
+  }
+}
+
+/**
+ * Follows a camera's live ring (the omvd.live channel: an ImageIO MEMORY stream the script overwrites in a circle)
+ * and yields every frame in order. A frame the ring overwrote before it could be read is never silently missing:
+ * its sequence number is reported in `missedBefore` of the next frame that arrives.
+ */
+export async function* followLive(client: V2Client, options: { signal?: AbortSignal; pollMs?: number; stopAfter?: () => boolean } = {}): AsyncGenerator<LiveFrame> {
+  const chan = requireChannel(client, OMVD_CHANNELS.live);
+  const pollMs = options.pollMs ?? 3;
+  const seqArg = new Uint8Array(4);
+  const seqView = new DataView(seqArg.buffer);
+  let want = 0;
+  let missed: number[] = [];
+  while (!options.signal?.aborted && !options.stopAfter?.()) {
+    const [oldest = 0, next = 0] = await client.shape(chan);
+    if (want < oldest) {
+      for (let s = want; s < oldest; s++) missed.push(s);
+      want = oldest;
+    }
+    if (want >= next) {
+      await new Promise((r) => setTimeout(r, pollMs));
+      continue;
+    }
+    seqView.setUint32(0, want, true);
+    try {
+      await client.ioctl(chan, LiveIoctl.SELECT, seqArg);
+    } catch (e) {
+      if (e instanceof V2StatusError) continue; // overwritten between shape and select: the next shape tells
+      throw e;
+    }
+    const size = await client.size(chan);
+    if (size < RECORD_HEADER || size > MAX_RECORD) throw new LiveFrameError(`the camera's live frame ${want} claims ${size} bytes; its scripts misbehave`);
+    const record = new Uint8Array(size);
+    for (let at = 0; at < size; ) {
+      const piece = await client.readSome(chan, at, size - at);
+      record.set(piece, at);
+      at += piece.length;
+    }
+    const h = new DataView(record.buffer);
+    const [seq, cameraMs, width, height, pixformat, length] = [0, 4, 8, 12, 16, 20].map((o) => h.getUint32(o, true)) as [number, number, number, number, number, number];
+    if (seq !== want || RECORD_HEADER + length !== size) throw new LiveFrameError(`the camera answered live frame ${want} with frame ${seq} of ${length} bytes in a ${size}-byte record`);
+    yield { seq, cameraMs, hostTime: Date.now() / 1000, width, height, pixformat, data: record.subarray(RECORD_HEADER), missedBefore: missed };
+    missed = [];
+    want++;
+  }
+}

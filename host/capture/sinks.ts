@@ -1,0 +1,105 @@
+import { rename, rm } from 'node:fs/promises';
+import { toGray, toJpeg } from '../pixels/index.js';
+import { Hdf5Writer } from '../writers/hdf5/hdf5-writer.js';
+import { RecordLog } from '../writers/records.js';
+import { createTrace, type Trace } from '../writers/roverd/trace.js';
+import type { TraceSensor } from '../writers/roverd/sensor.js';
+import type { LiveFrame } from './live.js';
+
+/** Where a capture's frames go. Frames of one camera arrive in order; cameras interleave. */
+export interface CaptureSink {
+  add(camera: string, frame: LiveFrame): Promise<void>;
+  finish(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+const group = (camera: string): string => `cam_${camera}`;
+
+/**
+ * One HDF5 file for the whole session, one group per camera (`/cam_<id>/`): `image` (N×H×W uint8, gray),
+ * `frame` (the camera's sequence number), `camera_time` (s, from the camera's ms clock), `host_time` (epoch s,
+ * the shared host clock), and `missing`, the sequence numbers the ring overwrote before the host read them.
+ */
+export async function hdf5CaptureSink(path: string, attrs: Record<string, string> = {}): Promise<CaptureSink> {
+  const w = await Hdf5Writer.open(path, { attrs: { 'experiment:sample': 'omvd capture', ...Object.fromEntries(Object.entries(attrs).map(([k, v]) => [`user:${k}`, v])) } });
+  const opened = new Set<string>();
+  let queue = Promise.resolve();
+  return {
+    add(camera, frame) {
+      const g = group(camera);
+      const run = async (): Promise<void> => {
+        const gray = await toGray({ width: frame.width, height: frame.height, pixformat: frame.pixformat, data: frame.data });
+        if (!opened.has(g)) {
+          w.requireFeature('image', [frame.height, frame.width], 'u1', g);
+          for (const name of ['frame', 'missing']) w.requireFeature(name, [], 'u8', g);
+          for (const name of ['camera_time', 'host_time']) w.requireFeature(name, [], 'f8', g);
+          opened.add(g);
+        }
+        w.storeFeatureChunk('image', gray, g);
+        w.storeFeatureChunk('frame', BigUint64Array.of(BigInt(frame.seq)), g);
+        w.storeFeatureChunk('camera_time', Float64Array.of(frame.cameraMs / 1000), g);
+        w.storeFeatureChunk('host_time', Float64Array.of(frame.hostTime), g);
+        if (frame.missedBefore.length) w.storeFeatureChunk('missing', BigUint64Array.from(frame.missedBefore.map(BigInt)), g);
+      };
+      queue = queue.then(run);
+      return queue;
+    },
+    async finish() {
+      await queue;
+      w.close();
+    },
+    async abort() {
+      w.abort();
+    },
+  };
+}
+
+/**
+ * A roverd trace, one sensor per camera (`cam_<id>/`): `frames` (JPEG blobs), `seq` and `camera_ms` (raw u4), `ts`
+ * (host epoch seconds, the shared clock), and `missing.json` with the sequence numbers the ring overwrote.
+ */
+export async function traceCaptureSink(dir: string, config: Record<string, string> = {}): Promise<CaptureSink> {
+  const part = `${dir}.part`;
+  await rm(part, { recursive: true, force: true });
+  const trace: Trace = await createTrace(part, { config: { writer: 'omvd capture', ...config } });
+  const sensors = new Map<string, { sensor: TraceSensor; missing: number[] }>();
+  return {
+    async add(camera, frame) {
+      let s = sensors.get(camera);
+      if (!s) {
+        const sensor = await trace.addSensor(group(camera));
+        await sensor.addBlobChannel('frames', 'jpg', 'u1', [frame.height, frame.width, 3], 'Camera frames (JPEG).');
+        await sensor.addRawChannel('seq', 'u4', [], 'The camera\'s frame sequence number (gaps: see missing.json).');
+        await sensor.addRawChannel('camera_ms', 'u4', [], 'The camera\'s ms clock when it took the frame.');
+        s = { sensor, missing: [] };
+        sensors.set(camera, s);
+      }
+      s.missing.push(...frame.missedBefore);
+      const jpeg = await toJpeg({ width: frame.width, height: frame.height, pixformat: frame.pixformat, data: frame.data });
+      await s.sensor.appendFrame({ blobs: { frames: jpeg }, values: { seq: frame.seq, camera_ms: frame.cameraMs }, ts: frame.hostTime });
+    },
+    async finish() {
+      for (const { sensor, missing } of sensors.values()) {
+        await sensor.writeSideFile('missing.json', { missing });
+        await sensor.close();
+      }
+      await rm(dir, { recursive: true, force: true });
+      await rename(part, dir);
+    },
+    abort: () => rm(part, { recursive: true, force: true }),
+  };
+}
+
+/** A JSON Lines record log: one record per frame (its fields and bytes), and one per missed frame. */
+export async function recordsCaptureSink(path: string): Promise<CaptureSink> {
+  const log = new RecordLog(path);
+  await log.write({ writer: 'omvd capture', started: Date.now() / 1000 });
+  return {
+    async add(camera, f) {
+      for (const seq of f.missedBefore) await log.append({ camera, seq, missing: true });
+      await log.append({ camera, seq: f.seq, camera_ms: f.cameraMs, host_time: f.hostTime, width: f.width, height: f.height, pixformat: f.pixformat, data: f.data });
+    },
+    async finish() {},
+    async abort() {},
+  };
+}

@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSessionSpec } from '../../host/capture/session-file.js';
+import { REPO, omvd, python } from '../support/tools.js';
+import { startSim, type SimProcess } from '../support/sim-process.js';
+
+describe('omvd capture', () => {
+  const sims: SimProcess[] = [];
+  const work = mkdtempSync(join(tmpdir(), 'omvd-capture-cli-'));
+
+  beforeAll(async () => {
+    for (const n of [1, 2]) sims.push(await startSim(['--pty', join(work, `cam${n}`), '--sd', join(work, `sd${n}`), '--fps', '30']));
+  });
+
+  afterAll(async () => {
+    for (const s of sims) await s.stop();
+  });
+
+  it('runs a session file: two cameras into one HDF5 file and one roverd trace, no frame unaccounted for', () => {
+    const session = join(work, 'run.json');
+    writeFileSync(session, JSON.stringify({ cameras: sims.map((s) => ({ port: s.path, framesize: 'QQVGA', fps: 15 })), duration: '1.5s', to: [`hdf5:${join(work, 'run.h5')}`, `trace:${join(work, 'run')}`], tags: { run: 'r7' } }));
+    const r = omvd(['capture', '--session', session, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.stoppedBy).toBe('duration');
+    expect(out.cameras.map((c: { camera: string }) => c.camera).sort()).toEqual(sims.map((s) => s.id).sort());
+    const h = JSON.parse(python(`import h5py, json, sys
+f = h5py.File(sys.argv[1], 'r')
+print(json.dumps({'run': f.attrs['user:run'], 'cams': {k: [f[k]['frame'].shape[0], f[k]['missing'].shape[0], int(f[k]['frame'][-1])] for k in f if k.startswith('cam_')}}))`, join(work, 'run.h5')));
+    expect(h.run).toBe('r7');
+    for (const c of out.cameras) {
+      const [n, missing, last] = h.cams[`cam_${c.camera}`];
+      expect(n).toBe(c.frames);
+      expect(n + missing).toBe(last + 1);
+      expect(c.frames).toBeGreaterThan(10);
+    }
+  });
+
+  it('a bad session file is refused with an error naming the field', () => {
+    const cases: [unknown, RegExp][] = [
+      [{ cameras: [{ port: sims[0]!.path, fps: 0 }], duration: '1s', to: ['hdf5:x.h5'] }, /"cameras\[0\]\.fps" must be a number/],
+      [{ cameras: [{ port: sims[0]!.path }], duration: 'soon', to: ['hdf5:x.h5'] }, /"duration" must be a duration/],
+      [{ cameras: [{ port: sims[0]!.path }], duration: '1s', to: ['tiff:x'] }, /"to\[0\]" must be hdf5:PATH/],
+      [{ cameras: [], to: ['hdf5:x.h5'] }, /"cameras" must be a non-empty list/],
+      [{ cameras: [{ port: sims[0]!.path, colour: true }], to: ['hdf5:x.h5'] }, /"cameras\[0\]\.colour" is not a camera field/],
+    ];
+    for (const [i, [doc, message]] of cases.entries()) {
+      const file = join(work, `bad${i}.json`);
+      expect(() => parseSessionSpec(doc, file)).toThrow(message);
+    }
+    const file = join(work, 'bad0.json');
+    writeFileSync(file, JSON.stringify(cases[0]![0]));
+    const r = omvd(['capture', '--session', file, '--json']);
+    expect(r.status).toBe(1);
+    const err = JSON.parse(r.stdout).error;
+    expect(err.code).toBe('ESESSIONFILE');
+    expect(err.message).toMatch(cases[0]![1]);
+    expect(err.message).toContain(file);
+  });
+
+  it('Ctrl-C ends a capture cleanly, with complete, valid files', { timeout: 30_000 }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO, 'host/cli/main.ts'), 'capture', '--port', sims[0]!.path, '--duration', '1h', '--to', `hdf5:${join(work, 'int.h5')}`, '--to', `trace:${join(work, 'int')}`, '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => setTimeout(r, 6000));
+    child.kill('SIGINT');
+    const code = await new Promise((ok) => child.once('exit', ok));
+    expect(code).toBe(0);
+    const summary = JSON.parse(out);
+    expect(summary.stoppedBy).toBe('signal');
+    const frames = summary.cameras[0].frames as number;
+    expect(frames).toBeGreaterThan(0);
+    const n = Number(python(`import h5py, sys; f = h5py.File(sys.argv[1], 'r'); print([f[k]['image'].shape[0] for k in f if k.startswith('cam_')][0])`, join(work, 'int.h5')).trim());
+    expect(n).toBe(frames);
+  });
+});

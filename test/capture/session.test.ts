@@ -1,0 +1,80 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSession } from '../../host/capture/session.js';
+import { hdf5CaptureSink, traceCaptureSink } from '../../host/capture/sinks.js';
+import { VirtualCamera } from '../../host/sim/virtual-camera.js';
+import { readFrameMark } from '../../host/sim/scene.js';
+import { openTrace } from '../../host/writers/roverd/reader.js';
+import { python } from '../support/tools.js';
+
+describe('capture session, two virtual cameras', () => {
+  const cams: VirtualCamera[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'omvd-capture-'));
+
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i++) cams.push(await VirtualCamera.start({ sdDir: mkdtempSync(join(tmpdir(), `omvd-cap-sd${i}-`)), fps: 40 }));
+  });
+
+  afterAll(async () => {
+    for (const c of cams) await c.stop();
+  });
+
+  it('records both into one HDF5 file and one roverd trace, every frame in order and accounted for', async () => {
+    const h5 = join(dir, 'run.h5');
+    const trace = join(dir, 'run');
+    const marks = new Map<string, number[]>();
+    const summary = await runSession({
+      cameras: cams.map((c, i) => ({ link: c.link, pixformat: 'GRAYSCALE', framesize: i === 0 ? 'QQVGA' : 'QVGA', fps: 20 })),
+      sinks: [await hdf5CaptureSink(h5, { run: 'r42' }), await traceCaptureSink(trace)],
+      durationS: 1.5,
+      onFrame: (cam, f) => void marks.set(cam, [...(marks.get(cam) ?? []), readFrameMark(f.data, f.width)]),
+    });
+    expect(summary.map((s) => s.camera).sort()).toEqual(cams.map((c) => c.uid).sort());
+    for (const s of summary) {
+      expect(s.frames).toBeGreaterThan(15);
+      const got = marks.get(s.camera)!;
+      expect(got).toEqual([...got].sort((a, b) => a - b)); // the scene's own frame numbers only go up
+    }
+    const h = JSON.parse(python(`import h5py, json, sys
+f = h5py.File(sys.argv[1], 'r')
+print(json.dumps({k: {'n': f[k]['image'].shape[0], 'shape': list(f[k]['image'].shape[1:]), 'seq': f[k]['frame'][:].tolist(), 'missing': f[k]['missing'][:].tolist(), 'mono': bool((f[k]['host_time'][1:] >= f[k]['host_time'][:-1]).all())} for k in f if k.startswith('cam_')}))`, h5));
+    for (const s of summary) {
+      const g = h[`cam_${s.camera}`];
+      expect(g.n).toBe(s.frames);
+      expect(g.mono).toBe(true);
+      expect([...g.seq, ...g.missing].sort((a: number, b: number) => a - b)).toEqual([...Array(g.seq.length + g.missing.length).keys()]);
+      expect(g.missing.length).toBe(s.dropped);
+    }
+    expect(h[`cam_${cams[0]!.uid}`].shape).toEqual([120, 160]);
+    expect(h[`cam_${cams[1]!.uid}`].shape).toEqual([240, 320]);
+    const t = await openTrace(trace);
+    for (const s of summary) expect(await (await t.sensor(`cam_${s.camera}`)).length()).toBe(s.frames);
+  }, 60_000);
+});
+
+describe('capture session, host slowed down on purpose', () => {
+  it('counts and records the frames the ring overwrote, never loses track of one', async () => {
+    const cam = await VirtualCamera.start({ sdDir: mkdtempSync(join(tmpdir(), 'omvd-cap-slow-')), fps: 60 });
+    try {
+      const seen: number[] = [];
+      const missed: number[] = [];
+      const [s] = await runSession({
+        cameras: [{ link: cam.link, framesize: 'QQVGA', fps: 60, liveSlots: 3 }],
+        sinks: [],
+        durationS: 1.5,
+        onFrame: async (_c, f) => {
+          seen.push(f.seq);
+          missed.push(...f.missedBefore);
+          await new Promise((r) => setTimeout(r, 60)); // a consumer far slower than the camera
+        },
+      });
+      expect(s!.dropped).toBeGreaterThan(0);
+      expect(s!.dropped).toBe(missed.length);
+      expect([...seen, ...missed].sort((a, b) => a - b)).toEqual([...Array(seen.length + missed.length).keys()]);
+    } finally {
+      await cam.stop();
+    }
+  }, 30_000);
+});
