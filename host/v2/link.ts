@@ -8,6 +8,7 @@ import {
   type Packet,
 } from '../../protocol/v2/index.js';
 import { V2ClosedError, V2ProtocolError, V2StatusError, V2TimeoutError } from './errors.js';
+import { concatBytes } from '../bytes.js';
 
 /** A byte stream to the camera: a SerialPort, or the virtual camera's in-process link. */
 export interface ByteLink {
@@ -243,20 +244,10 @@ export class V2Link {
     clearTimeout(p.timer);
     if (this.pending === p) this.pending = null;
     if (error) p.reject(error);
-    else p.resolve(p.parts.length === 1 ? p.parts[0]! : concat(p.parts, p.size));
+    else p.resolve(p.parts.length === 1 ? p.parts[0]! : concatBytes(p.parts));
   }
 
   private fail(error: Error): void {
     if (this.pending) this.settle(this.pending, error);
   }
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -1,3 +1,5 @@
+import { concatBytes } from '../../bytes.js';
+
 /**
  * A channel whose backend is a Python object registered by a script (modules/py_protocol.c's delegates). Calls go
  * through the Python function protocol.py hands over (`dispatch(cid, method, a, b)`); bulk bytes cross through the
@@ -37,14 +39,7 @@ export class FirmwareBus {
   take(): Uint8Array {
     const parts = this.collected;
     this.collected = [];
-    if (parts.length === 1) return parts[0]!;
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return parts.length === 1 ? parts[0]! : concatBytes(parts);
   }
 }
 

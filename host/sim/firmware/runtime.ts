@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { MailboxReceiver } from '../mailbox.js';
+import { concatBytes } from '../../bytes.js';
 
 /** Messages the virtual camera's main thread sends into the firmware thread. */
 export type ToFirmware =
@@ -72,7 +73,7 @@ export class FirmwareRuntime {
   takeRx(): Uint8Array | null {
     this.drain();
     if (this.rx.length === 0) return null;
-    const chunk = this.rx.length === 1 ? this.rx[0]! : concat(this.rx, this.rxBytes);
+    const chunk = this.rx.length === 1 ? this.rx[0]! : concatBytes(this.rx);
     this.rx = [];
     this.rxBytes = 0;
     return chunk;
@@ -143,14 +144,4 @@ export class FirmwareRuntime {
     this.send({ t: 'took', config: this.sensor.id });
     return frame;
   }
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

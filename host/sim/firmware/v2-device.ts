@@ -22,6 +22,7 @@ import {
   payloads,
   type Triple,
 } from '../../../protocol/v2/index.js';
+import { concatBytes } from '../../bytes.js';
 
 /** The host side of the wire as the firmware's transport channel sees it (synchronous: this runs on the firmware thread). */
 export interface DeviceTransport {
@@ -214,7 +215,7 @@ export class ProtocolDevice {
   /** Returns false when a SYNC arrived while waiting for an ACK (the send is abandoned). */
   private pollInput(): boolean {
     const got = this.transport.receive();
-    if (got) this.buffer = this.buffer.length ? concat(this.buffer, got) : got;
+    if (got) this.buffer = this.buffer.length ? concatBytes([this.buffer, got]) : got;
     while (this.buffer.length >= 2) {
       if (this.waitingAck) return this.scanForAck();
       const sync = this.buffer.indexOf(SYNC_BYTE_0);
@@ -270,7 +271,7 @@ export class ProtocolDevice {
       }
       if (h.flags & (Flag.ACK | Flag.NAK) && h.opcode === w.opcode && h.seq === w.seq) {
         this.buffer = this.buffer.subarray(i === 0 ? HEADER_SIZE : 0);
-        if (i !== 0) this.buffer = concat(this.buffer.subarray(0, i), this.buffer.subarray(i + HEADER_SIZE));
+        if (i !== 0) this.buffer = concatBytes([this.buffer.subarray(0, i), this.buffer.subarray(i + HEADER_SIZE)]);
         w.status = h.flags & Flag.ACK ? 'ack' : 'nak';
         return true;
       }
@@ -395,11 +396,4 @@ export class ProtocolDevice {
       if (!this.sendPacket(Opcode.CHANNEL_READ, chan, data, length === 0 ? 0 : Flag.FRAGMENT)) return;
     }
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
