@@ -464,6 +464,13 @@ def register(name, backend, flags=0):
         if _link.channels[cid] is None:
             if hasattr(backend, "init") and _call(backend, "init") is _FAIL:
                 raise RuntimeError("Failed to register channel")
+            # As modules/py_protocol.c: the READ, WRITE and LOCK flags follow from the methods the backend has.
+            if hasattr(backend, "read") or hasattr(backend, "readp"):
+                flags |= 1
+            if hasattr(backend, "write"):
+                flags |= 2
+            if hasattr(backend, "lock") and hasattr(backend, "unlock"):
+                flags |= 8
             _link.channels[cid] = (name[:13], flags | FLAG_DYNAMIC, backend)
             _link.event(0, EVENT_CHANNEL_REGISTERED, False)
             return _Channel(cid, name)

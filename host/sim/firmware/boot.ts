@@ -1,15 +1,13 @@
-import { ChannelId, StdinEvent, SysEvent, type Triple } from '../../../protocol/v2/index.js';
+import { ChannelId, type Triple } from '../../../protocol/v2/index.js';
 import { DeviceScriptError, type Interpreter } from '../micropython.js';
 import { charDevice } from './devices.js';
-import { StdinChannel, StdoutChannel, StreamChannel } from './builtin-channels.js';
-import { ProtocolDevice } from './v2-device.js';
+import { H7_IDENTITY as H7, ProtocolDevice, StdinChannel, StdoutChannel, StreamChannel } from './protocol/index.js';
 import { FirmwareBus, pythonChannel, type Dispatch } from './py-channel.js';
 import type { FirmwareRuntime } from './runtime.js';
 
-/** An OpenMV Cam H7 (STM32H743, OV5640 sensor) running firmware 5.0.0. */
-export const H7_IDENTITY = { usbVid: 0x37c5, usbPid: 0x1204, cpuId: 0x411fc271, chipId: 0x5640, firmware: [5, 0, 0], bootloader: [1, 2, 0] } as const;
 const TASK_MS = 50;
-const INTERRUPT_CHAR = 3;
+/** Big enough for a VGA RGB565 frame: the real H7 streams JPEG-compressed frames through 32 KiB; this one does not compress. */
+const STREAM_BUFFER = 640 * 480 * 2 + 64;
 
 export interface Firmware {
   /** Where the interpreter's printed lines go (the stdout channel when the native protocol runs). */
@@ -28,11 +26,10 @@ export function bootFirmware(py: Interpreter, runtime: FirmwareRuntime, options:
   const bus = new FirmwareBus();
   let frame: Uint8Array = new Uint8Array(0);
   let frameAt = 0;
-  let interruptChar = INTERRUPT_CHAR;
   let interrupt = false;
   let clockOffsetS = 0;
   let dispatch: Dispatch | null = null;
-  let pendingScript: Uint8Array | null = null;
+  let execRequested = false;
 
   charDevice(FS, '/dev/sensor', {
     read(into) {
@@ -45,35 +42,26 @@ export function bootFirmware(py: Interpreter, runtime: FirmwareRuntime, options:
   charDevice(FS, '/dev/fwbus', { read: (into) => bus.toPython(into), write: (bytes) => bus.fromPython(bytes) });
   charDevice(FS, '/dev/vcp', { read: (into) => runtime.readRx(into), write: (bytes) => runtime.tx(bytes.slice()) });
 
-  const requestInterrupt = (): void => {
-    if (interruptChar !== -1) interrupt = true;
-  };
-  const stdin = new StdinChannel({
-    onExec(script: Uint8Array) {
-      pendingScript = script.slice();
-      requestInterrupt();
-    },
-    onStop: requestInterrupt,
-  });
+  let runScript: (script: Uint8Array) => void = () => {};
   let device: ProtocolDevice | null = null;
-  const stdout = new StdoutChannel(() => device?.sendEvent(ChannelId.STDOUT, SysEvent.NOTIFY, false), () => runtime.now());
-  const stream = new StreamChannel();
+  let stdin: StdinChannel | null = null;
+  let stdout: StdoutChannel | null = null;
+  let stream: StreamChannel | null = null;
   if (options.native) {
     device = new ProtocolDevice(
       { receive: () => runtime.takeRx(), waitForData: (ms: number) => runtime.waitForInput(ms), send: (bytes: Uint8Array) => runtime.tx(bytes.slice()), now: () => runtime.now() },
-      {
-        cpuId: H7_IDENTITY.cpuId,
-        usbVid: H7_IDENTITY.usbVid,
-        usbPid: H7_IDENTITY.usbPid,
-        devId: [0, 8, 16].map((at) => Number.parseInt(options.uid.slice(at, at + 8), 16)) as Triple,
-        chipId: [H7_IDENTITY.chipId, 0, 0],
-        hwCaps: [0, 0],
-        firmware: [...H7_IDENTITY.firmware],
-        bootloader: [...H7_IDENTITY.bootloader],
-        frameBufferSizeKb: 1024,
-        streamBufferSizeKb: 512,
-      },
+      {},
+      { ...H7, devId: [0, 8, 16].map((at) => Number.parseInt(options.uid.slice(at, at + 8), 16)) as Triple, streamBufferSizeKb: Math.ceil(STREAM_BUFFER / 1024) },
     );
+    stdin = new StdinChannel(device, {
+      onStop(reason) {
+        interrupt = true;
+        if (reason === 'exec') execRequested = true;
+      },
+      onExec: (script) => runScript(script),
+    });
+    stdout = new StdoutChannel(device);
+    stream = new StreamChannel(device, { bufferSize: STREAM_BUFFER });
     device.registerStatic(ChannelId.STDIN, stdin);
     device.registerStatic(ChannelId.STDOUT, stdout);
     device.registerStatic(ChannelId.STREAM, stream);
@@ -100,7 +88,7 @@ export function bootFirmware(py: Interpreter, runtime: FirmwareRuntime, options:
       frame = next;
       frameAt = 0;
       const { width, height, pixformat } = runtime.sensor;
-      stream.offerFrame(width, height, pixformat, next);
+      stream?.setFrame({ width, height, pixformat, data: next });
       return next.length;
     },
     uid: () => options.uid.toLowerCase(),
@@ -125,7 +113,7 @@ export function bootFirmware(py: Interpreter, runtime: FirmwareRuntime, options:
     is_active: () => device !== null,
     backend_error: (cid: number, method: string, text: string) => runtime.log(`channel ${cid} ${method}() raised ${text}`),
     set_interrupt_char: (ch: number) => {
-      interruptChar = ch;
+      if (stdin) stdin.interruptEnabled = ch !== -1;
     },
     vcp_any: () => runtime.rxAvailable(),
     vcp_connected: () => true,
@@ -134,8 +122,7 @@ export function bootFirmware(py: Interpreter, runtime: FirmwareRuntime, options:
   const encoder = new TextEncoder();
   const runOne = (run: () => void): void => {
     interrupt = false; // the stop that made way for this script is spent
-    stdin.running = true;
-    device?.sendEvent(ChannelId.STDIN, StdinEvent.SCRIPT_RUNNING, false);
+    stdin?.setScriptRunning(true);
     try {
       run();
     } catch (e) {
@@ -143,23 +130,21 @@ export function bootFirmware(py: Interpreter, runtime: FirmwareRuntime, options:
       if (e.pythonType !== 'SystemExit' && e.pythonType !== 'KeyboardInterrupt') firmware.print(e.message);
     } finally {
       interrupt = false;
-      stdin.running = false;
-      device?.sendEvent(ChannelId.STDIN, StdinEvent.SCRIPT_STOPPED, false);
+      stdin?.setScriptRunning(false);
     }
   };
+  runScript = (script) => runOne(() => py.run(new TextDecoder().decode(script)));
   const firmware: Firmware = {
     print(line) {
-      if (device) stdout.print(encoder.encode(`${line}\n`));
+      stdout?.print(encoder.encode(`${line}\n`));
       runtime.log(line);
     },
     runScripts(runMain) {
       runOne(runMain);
+      // The REPL loop: omv_protocol_exec_script runs what the host sent through stdin, once nothing else runs.
       while (!runtime.stopping) {
-        if (pendingScript) {
-          const source = new TextDecoder().decode(pendingScript);
-          pendingScript = null;
-          runOne(() => py.run(source));
-        } else runtime.idle(TASK_MS, () => pendingScript !== null);
+        execRequested = false;
+        if (!device?.execScript()) runtime.idle(TASK_MS, () => execRequested);
       }
     },
   };
