@@ -1,5 +1,5 @@
 /** omvd as a library: capture sessions, the V2 client, sync, dataset writers and the virtual camera. */
-export { runSession, type CameraSetup, type CameraSummary, type SessionOptions } from './capture/session.js';
+export { captureFrames, runSession, type CameraSetup, type CameraSummary, type SessionOptions } from './capture/session.js';
 export { followLive, type LiveFrame } from './capture/live.js';
 export { hdf5CaptureSink, recordsCaptureSink, traceCaptureSink, type CaptureSink } from './capture/sinks.js';
 export { loadSessionFile, parseSessionSpec, type SessionSpec } from './capture/session-file.js';

@@ -5,6 +5,7 @@ import { V2Client } from '../v2/client.js';
 import type { ByteLink } from '../v2/link.js';
 import { followLive, type LiveFrame } from './live.js';
 import type { CaptureSink } from './sinks.js';
+import { AsyncQueue } from '../writers/async-queue.js';
 
 export const PIXFORMATS = ['GRAYSCALE', 'RGB565', 'JPEG'] as const;
 export const FRAMESIZES = ['QQQVGA', 'QQVGA', 'HQVGA', 'QVGA', 'HVGA', 'VGA'] as const;
@@ -108,5 +109,31 @@ export async function runSession(options: SessionOptions): Promise<CameraSummary
     throw e;
   } finally {
     for (const o of opened) await o.close().catch(() => {});
+  }
+}
+
+/**
+ * The frames of a session as an async iterable, for users who want them in their own code: `for await (const
+ * { camera, frame } of captureFrames({ cameras, durationS: 10 }))`. A consumer slower than the cameras holds the
+ * host back (a bounded queue), and frames the rings overwrite meanwhile are reported in `frame.missedBefore`.
+ * Leaving the loop early stops the cameras.
+ */
+export async function* captureFrames(options: Omit<SessionOptions, 'onFrame' | 'sinks'> & { sinks?: CaptureSink[] }): AsyncGenerator<{ camera: string; frame: LiveFrame }> {
+  const queue = new AsyncQueue<{ camera: string; frame: LiveFrame }>(8);
+  const stop = new AbortController();
+  const outer = options.signal;
+  const onOuterAbort = (): void => stop.abort();
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const run = runSession({ ...options, sinks: options.sinks ?? [], signal: stop.signal, onFrame: (camera, frame) => queue.put({ camera, frame }) }).then(
+    () => queue.close(),
+    (e: unknown) => queue.fail(e),
+  );
+  try {
+    yield* queue;
+  } finally {
+    stop.abort();
+    outer?.removeEventListener('abort', onOuterAbort);
+    for (let r = await queue.take(); !r.done; r = await queue.take()) void r; // let a blocked put finish
+    await run;
   }
 }

@@ -78,3 +78,21 @@ describe('capture session, host slowed down on purpose', () => {
     }
   }, 30_000);
 });
+
+describe('captureFrames: a session as an async iterable', () => {
+  it('yields frames in order and stops the camera when the loop is left', async () => {
+    const { captureFrames } = await import('../../host/capture/session.js');
+    const cam = await VirtualCamera.start({ sdDir: mkdtempSync(join(tmpdir(), 'omvd-cap-iter-')), fps: 30 });
+    try {
+      const seqs: number[] = [];
+      for await (const { camera, frame } of captureFrames({ cameras: [{ link: cam.link, framesize: 'QQVGA', fps: 30 }], durationS: 60 })) {
+        expect(camera).toBe(cam.uid);
+        seqs.push(frame.seq, ...frame.missedBefore);
+        if (seqs.length >= 10) break;
+      }
+      expect(seqs.sort((a, b) => a - b)).toEqual([...Array(seqs.length).keys()]);
+    } finally {
+      await cam.stop();
+    }
+  }, 30_000);
+});
