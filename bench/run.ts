@@ -1,9 +1,10 @@
+import { capture } from './capture.js';
 import { framing } from './framing.js';
 import { sync } from './sync.js';
 import { writers } from './writers.js';
 
 /** `npm run bench [name…]`: runs the named benches (all by default) and prints one line per figure. */
-const benches: Record<string, () => Promise<string[]>> = { framing, writers, sync };
+const benches: Record<string, () => Promise<string[]>> = { framing, writers, sync, capture };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) if (!benches[name]) throw new Error(`unknown bench "${name}"; known: ${Object.keys(benches).join(', ')}`);

@@ -135,7 +135,7 @@ class ImageIO:
     def write(self, img):
         self._check()
         ms = time.ticks_ms()
-        elapsed = time.ticks_diff(ms, self._ms) & 0xFFFFFFFF
+        elapsed = (ms - self._ms) & 0xFFFFFFFF  # u32 arithmetic, as the firmware's stream->ms
         self._ms = ms
         data = img.bytearray()
         n = len(data)
@@ -191,11 +191,12 @@ class ImageIO:
         return Image(w, h, pixfmt, view if not copy_to_fb else bytearray(view), size)
 
     def _pause(self, elapsed, pause):
+        # Reading advances the same ms base that writing uses (stream->ms += elapsed_ms), in u32 arithmetic.
         if pause:
-            wait = elapsed - time.ticks_diff(time.ticks_ms(), self._ms)
-            if wait > 0:
+            wait = elapsed - ((time.ticks_ms() - self._ms) & 0xFFFFFFFF)
+            if 0 < wait < 0x80000000:
                 time.sleep_ms(wait)
-        self._ms = time.ticks_add(self._ms, elapsed)
+        self._ms = (self._ms + elapsed) & 0xFFFFFFFF
 
     def seek(self, offset):
         self._check()
