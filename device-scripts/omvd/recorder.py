@@ -25,6 +25,8 @@ def parse(cfg):
         "rotate_bytes": _field(cfg, "rotate_bytes", None, lambda v: v is None or (isinstance(v, int) and v >= 65536), "must be null or a byte count >= 65536"),
         "live_slots": _field(cfg, "live_slots", 0, lambda v: isinstance(v, int) and 0 <= v <= 64, "must be a slot count from 0 to 64"),
         "to": _field(cfg, "to", "file", lambda v: v in TARGETS, "must be file, memory or both"),
+        "exposure_us": _field(cfg, "exposure_us", None, lambda v: v is None or (isinstance(v, int) and v > 0), "must be null (auto) or microseconds > 0"),
+        "gain_db": _field(cfg, "gain_db", None, lambda v: v is None or (isinstance(v, num) and 0 <= v <= 48), "must be null (auto) or 0 to 48 dB"),
     }
 
 
@@ -59,6 +61,14 @@ class Recorder:
             sensor.set_framerate(cfg["fps"])
         except (AttributeError, ValueError, OSError):
             pass  # sensors without a settable rate are paced by the loop below
+        # Fixed exposure and gain where the sensor allows them; None keeps the automatic control.
+        try:
+            if cfg["exposure_us"] is not None:
+                sensor.set_auto_exposure(False, exposure_us=cfg["exposure_us"])
+            if cfg["gain_db"] is not None:
+                sensor.set_auto_gain(False, gain_db=cfg["gain_db"])
+        except (AttributeError, ValueError, OSError) as e:
+            raise ValueError("record: this sensor refuses the exposure or gain setting (%s)" % e)
         self.cfg = cfg
         self.frames = 0
         self.period = 1000.0 / cfg["fps"]

@@ -19,7 +19,7 @@ export class SessionFileError extends OmvError {
   }
 }
 
-export const OUTPUT_KINDS = ['hdf5', 'trace', 'records'] as const;
+export const OUTPUT_KINDS = ['hdf5', 'trace', 'video', 'records'] as const;
 
 /** "30s", "2m", "1.5h" or a number of seconds. */
 export function parseDuration(value: unknown, fail: (msg: string) => never): number {
@@ -32,7 +32,7 @@ export function parseDuration(value: unknown, fail: (msg: string) => never): num
 }
 
 export function checkOutput(value: unknown, fail: (msg: string) => never): string {
-  if (typeof value !== 'string' || !/^(hdf5|trace|records):.+/.test(value)) return fail(`must be hdf5:PATH, trace:DIR or records:PATH (got ${JSON.stringify(value)})`);
+  if (typeof value !== 'string' || !/^(hdf5|trace|video|records):.+/.test(value)) return fail(`must be hdf5:PATH, trace:DIR, video:DIR or records:PATH (got ${JSON.stringify(value)})`);
   return value;
 }
 
@@ -50,18 +50,23 @@ export function parseSessionSpec(doc: unknown, where: string): SessionSpec {
     const f = (k: string) => fail(`cameras[${i}].${k}`);
     if (typeof c !== 'object' || c === null) return fail(`cameras[${i}]`)('must be an object');
     const cam = c as Record<string, unknown>;
-    for (const k of Object.keys(cam)) if (!['port', 'pixformat', 'framesize', 'fps', 'live_slots'].includes(k)) f(k)('is not a camera field (port, pixformat, framesize, fps, live_slots)');
+    const fields = ['port', 'pixformat', 'framesize', 'fps', 'live_slots', 'exposure_us', 'gain_db'];
+    for (const k of Object.keys(cam)) if (!fields.includes(k)) f(k)(`is not a camera field (${fields.join(', ')})`);
     if (typeof cam.port !== 'string' || !cam.port) f('port')('must be the camera\'s serial port path');
     if (cam.pixformat !== undefined && !PIXFORMATS.includes(cam.pixformat as never)) f('pixformat')(`must be one of ${PIXFORMATS.join(', ')}`);
     if (cam.framesize !== undefined && !FRAMESIZES.includes(cam.framesize as never)) f('framesize')(`must be one of ${FRAMESIZES.join(', ')}`);
     if (cam.fps !== undefined && !(typeof cam.fps === 'number' && cam.fps > 0 && cam.fps <= 240)) f('fps')('must be a number of frames per second, 0 < fps ≤ 240');
     if (cam.live_slots !== undefined && !(Number.isInteger(cam.live_slots) && (cam.live_slots as number) >= 2 && (cam.live_slots as number) <= 64)) f('live_slots')('must be an integer from 2 to 64');
+    if (cam.exposure_us !== undefined && !(Number.isInteger(cam.exposure_us) && (cam.exposure_us as number) > 0)) f('exposure_us')('must be a whole number of microseconds > 0');
+    if (cam.gain_db !== undefined && !(typeof cam.gain_db === 'number' && cam.gain_db >= 0 && cam.gain_db <= 48)) f('gain_db')('must be 0 to 48 dB');
     return {
       port: cam.port as string,
       ...(cam.pixformat === undefined ? {} : { pixformat: cam.pixformat as CameraSetup['pixformat'] }),
       ...(cam.framesize === undefined ? {} : { framesize: cam.framesize as CameraSetup['framesize'] }),
       ...(cam.fps === undefined ? {} : { fps: cam.fps as number }),
       ...(cam.live_slots === undefined ? {} : { liveSlots: cam.live_slots as number }),
+      ...(cam.exposure_us === undefined ? {} : { exposureUs: cam.exposure_us as number }),
+      ...(cam.gain_db === undefined ? {} : { gainDb: cam.gain_db as number }),
     };
   });
   const spec: SessionSpec = { cameras, to: [], tags: {} };

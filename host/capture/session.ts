@@ -19,6 +19,9 @@ export interface CameraSetup {
   fps?: number;
   /** Slots of the camera's live ring: how far the host may fall behind before frames are lost. Default 16. */
   liveSlots?: number;
+  /** Fixed exposure (µs) and gain (dB) where the sensor allows them; absent = automatic. */
+  exposureUs?: number;
+  gainDb?: number;
 }
 
 export interface SessionOptions {
@@ -54,6 +57,17 @@ interface Open {
   close(): Promise<void>;
 }
 
+/** The ctl `record` fields for a camera's sensor settings. */
+export function sensorSettings(s: CameraSetup): Record<string, unknown> {
+  return {
+    pixformat: s.pixformat ?? 'GRAYSCALE',
+    framesize: s.framesize ?? 'QVGA',
+    fps: s.fps ?? 30,
+    ...(s.exposureUs === undefined ? {} : { exposure_us: s.exposureUs }),
+    ...(s.gainDb === undefined ? {} : { gain_db: s.gainDb }),
+  };
+}
+
 async function open(setup: CameraSetup): Promise<Open> {
   if (setup.link) {
     const client = new V2Client(setup.link, { timeoutMs: 2000 });
@@ -82,7 +96,7 @@ export async function runSession(options: SessionOptions): Promise<CameraSummary
     for (const [i, o] of opened.entries()) {
       const s = options.cameras[i]!;
       await cameraCommand(o.client, { cmd: 'clock', epoch_ms: Date.now() });
-      await cameraCommand(o.client, { cmd: 'record', to: 'memory', live_slots: s.liveSlots ?? 16, pixformat: s.pixformat ?? 'GRAYSCALE', framesize: s.framesize ?? 'QVGA', fps: s.fps ?? 30, duration_s: null });
+      await cameraCommand(o.client, { cmd: 'record', to: 'memory', live_slots: s.liveSlots ?? 16, ...sensorSettings(s), duration_s: null });
     }
     const start = Date.now();
     const deadline = options.durationS === undefined ? Infinity : start + options.durationS * 1000;

@@ -1,4 +1,6 @@
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RotatingMjpegWriter } from '../writers/video/video-writer.js';
 import { toGray, toJpeg } from '../pixels/index.js';
 import { Hdf5Writer } from '../writers/hdf5/hdf5-writer.js';
 import { RecordLog } from '../writers/records.js';
@@ -87,6 +89,28 @@ export async function traceCaptureSink(dir: string, config: Record<string, strin
       await rename(part, dir);
     },
     abort: () => rm(part, { recursive: true, force: true }),
+  };
+}
+
+/** One MJPEG AVI per camera, `<dir>/cam_<id>.avi` (rotating before 1 GiB), at the session's frame rate. */
+export async function videoCaptureSink(dir: string, fps: number): Promise<CaptureSink> {
+  await mkdir(dir, { recursive: true });
+  const writers = new Map<string, RotatingMjpegWriter>();
+  return {
+    async add(camera, frame) {
+      let w = writers.get(camera);
+      if (!w) {
+        w = new RotatingMjpegWriter(join(dir, `${group(camera)}.avi`), { width: frame.width, height: frame.height, fps });
+        writers.set(camera, w);
+      }
+      await w.append(await toJpeg({ width: frame.width, height: frame.height, pixformat: frame.pixformat, data: frame.data }));
+    },
+    async finish() {
+      for (const w of writers.values()) await w.close();
+    },
+    async abort() {
+      for (const w of writers.values()) await w.close().catch(() => {});
+    },
   };
 }
 

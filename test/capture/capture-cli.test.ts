@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSessionSpec } from '../../host/capture/session-file.js';
-import { REPO, omvd, python } from '../support/tools.js';
+import { REPO, omvd, python, tool } from '../support/tools.js';
 import { startSim, type SimProcess } from '../support/sim-process.js';
 
 describe('omvd capture', () => {
@@ -21,7 +21,7 @@ describe('omvd capture', () => {
 
   it('runs a session file: two cameras into one HDF5 file and one roverd trace, no frame unaccounted for', () => {
     const session = join(work, 'run.json');
-    writeFileSync(session, JSON.stringify({ cameras: sims.map((s) => ({ port: s.path, framesize: 'QQVGA', fps: 15 })), duration: '1.5s', to: [`hdf5:${join(work, 'run.h5')}`, `trace:${join(work, 'run')}`], tags: { run: 'r7' } }));
+    writeFileSync(session, JSON.stringify({ cameras: sims.map((s) => ({ port: s.path, framesize: 'QQVGA', fps: 15, exposure_us: 10000, gain_db: 6 })), duration: '1.5s', to: [`hdf5:${join(work, 'run.h5')}`, `trace:${join(work, 'run')}`, `video:${join(work, 'video')}`], tags: { run: 'r7' } }));
     const r = omvd(['capture', '--session', session, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -32,11 +32,26 @@ f = h5py.File(sys.argv[1], 'r')
 print(json.dumps({'run': f.attrs['user:run'], 'cams': {k: [f[k]['frame'].shape[0], f[k]['missing'].shape[0], int(f[k]['frame'][-1])] for k in f if k.startswith('cam_')}}))`, join(work, 'run.h5')));
     expect(h.run).toBe('r7');
     for (const c of out.cameras) {
+      const stream = JSON.parse(tool('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', join(work, 'video', `cam_${c.camera}.avi`)], 'ffmpeg')).streams[0];
+      expect(Number(stream.nb_read_frames)).toBe(c.frames);
+    }
+    for (const c of out.cameras) {
       const [n, missing, last] = h.cams[`cam_${c.camera}`];
       expect(n).toBe(c.frames);
       expect(n + missing).toBe(last + 1);
       expect(c.frames).toBeGreaterThan(10);
     }
+  });
+
+  it('--record-on-camera starts a recording on the camera\'s own storage, which sync then copies', async () => {
+    const r = omvd(['capture', '--port', sims[1]!.path, '--record-on-camera', '--duration', '1', '--framesize', 'QQVGA', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const started = JSON.parse(r.stdout).recordingOnCamera[0];
+    expect(started.file).toMatch(/^rec_\d{4}\.bin$/);
+    await new Promise((ok) => setTimeout(ok, 1500));
+    const s = omvd(['sync', '--port', sims[1]!.path, '--root', join(work, 'data'), '--once', '--json', '--no-export']);
+    expect(s.status, s.stderr).toBe(0);
+    expect(JSON.parse(s.stdout).synced.map((x: { name: string }) => x.name)).toContain(started.file);
   });
 
   it('a bad session file is refused with an error naming the field', () => {
