@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { OmvError } from '../../protocol/errors.js';
+import { parseYaml } from '../formats/yaml-read.js';
 import { FRAMESIZES, PIXFORMATS, type CameraSetup } from './session.js';
 
-/** A capture described in a file (JSON): what `omvd capture --session FILE` runs. */
+/** A capture described in a file (JSON, or YAML when named .yaml/.yml): what `omvd capture --session FILE` runs. */
 export interface SessionSpec {
   cameras: CameraSetup[];
   durationS?: number;
@@ -95,10 +96,13 @@ export async function loadSessionFile(path: string): Promise<SessionSpec> {
     throw new SessionFileError(path, '(file)', `cannot be read: ${(e as Error).message}`);
   }
   let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new SessionFileError(path, '(file)', `is not valid JSON: ${(e as Error).message}`);
+  if (/\.ya?ml$/i.test(path)) doc = parseYaml(text, path);
+  else {
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new SessionFileError(path, '(file)', `is not valid JSON: ${(e as Error).message} (name it .yaml for YAML)`);
+    }
   }
   return parseSessionSpec(doc, path);
 }
