@@ -7,6 +7,7 @@ import { RecordLog } from '../writers/records.js';
 import { createTrace, type Trace } from '../writers/roverd/trace.js';
 import type { TraceSensor } from '../writers/roverd/sensor.js';
 import type { LiveFrame } from './live.js';
+import { OrderedPipeline } from './ordered.js';
 
 /** Where a capture's frames go. Frames of one camera arrive in order; cameras interleave. */
 export interface CaptureSink {
@@ -16,6 +17,8 @@ export interface CaptureSink {
 }
 
 const group = (camera: string): string => `cam_${camera}`;
+/** Frames converted at once per sink: enough to keep sharp's threads busy while the host reads on. */
+const PIPELINE_DEPTH = 8;
 
 /**
  * One HDF5 file for the whole session, one group per camera (`/cam_<id>/`): `image` (N×H×W uint8, gray),
@@ -25,29 +28,28 @@ const group = (camera: string): string => `cam_${camera}`;
 export async function hdf5CaptureSink(path: string, attrs: Record<string, string> = {}): Promise<CaptureSink> {
   const w = await Hdf5Writer.open(path, { attrs: { 'experiment:sample': 'omvd capture', ...Object.fromEntries(Object.entries(attrs).map(([k, v]) => [`user:${k}`, v])) } });
   const opened = new Set<string>();
-  let queue = Promise.resolve();
-  return {
-    add(camera, frame) {
+  const pipe = new OrderedPipeline<{ camera: string; frame: LiveFrame }, { camera: string; frame: LiveFrame; gray: Uint8Array }>(
+    PIPELINE_DEPTH,
+    async ({ camera, frame }) => ({ camera, frame, gray: await toGray({ width: frame.width, height: frame.height, pixformat: frame.pixformat, data: frame.data }) }),
+    async ({ camera, frame, gray }) => {
       const g = group(camera);
-      const run = async (): Promise<void> => {
-        const gray = await toGray({ width: frame.width, height: frame.height, pixformat: frame.pixformat, data: frame.data });
-        if (!opened.has(g)) {
-          w.requireFeature('image', [frame.height, frame.width], 'u1', g);
-          for (const name of ['frame', 'missing']) w.requireFeature(name, [], 'u8', g);
-          for (const name of ['camera_time', 'host_time']) w.requireFeature(name, [], 'f8', g);
-          opened.add(g);
-        }
-        w.storeFeatureChunk('image', gray, g);
-        w.storeFeatureChunk('frame', BigUint64Array.of(BigInt(frame.seq)), g);
-        w.storeFeatureChunk('camera_time', Float64Array.of(frame.cameraMs / 1000), g);
-        w.storeFeatureChunk('host_time', Float64Array.of(frame.hostTime), g);
-        if (frame.missedBefore.length) w.storeFeatureChunk('missing', BigUint64Array.from(frame.missedBefore.map(BigInt)), g);
-      };
-      queue = queue.then(run);
-      return queue;
+      if (!opened.has(g)) {
+        w.requireFeature('image', [frame.height, frame.width], 'u1', g);
+        for (const name of ['frame', 'missing']) w.requireFeature(name, [], 'u8', g);
+        for (const name of ['camera_time', 'host_time']) w.requireFeature(name, [], 'f8', g);
+        opened.add(g);
+      }
+      w.storeFeatureChunk('image', gray, g);
+      w.storeFeatureChunk('frame', BigUint64Array.of(BigInt(frame.seq)), g);
+      w.storeFeatureChunk('camera_time', Float64Array.of(frame.cameraMs / 1000), g);
+      w.storeFeatureChunk('host_time', Float64Array.of(frame.hostTime), g);
+      if (frame.missedBefore.length) w.storeFeatureChunk('missing', BigUint64Array.from(frame.missedBefore.map(BigInt)), g);
     },
+  );
+  return {
+    add: (camera, frame) => pipe.add({ camera, frame }),
     async finish() {
-      await queue;
+      await pipe.drain();
       w.close();
     },
     async abort() {
@@ -65,8 +67,11 @@ export async function traceCaptureSink(dir: string, config: Record<string, strin
   await rm(part, { recursive: true, force: true });
   const trace: Trace = await createTrace(part, { config: { writer: 'omvd capture', ...config } });
   const sensors = new Map<string, { sensor: TraceSensor; missing: number[] }>();
-  return {
-    async add(camera, frame) {
+  // JPEG encoding runs on sharp's threads, several frames at once; frames are appended in arrival order.
+  const pipe = new OrderedPipeline<{ camera: string; frame: LiveFrame }, { camera: string; frame: LiveFrame; jpeg: Uint8Array }>(
+    PIPELINE_DEPTH,
+    async ({ camera, frame }) => ({ camera, frame, jpeg: await toJpeg({ width: frame.width, height: frame.height, pixformat: frame.pixformat, data: frame.data }) }),
+    async ({ camera, frame, jpeg }) => {
       let s = sensors.get(camera);
       if (!s) {
         const sensor = await trace.addSensor(group(camera));
@@ -77,10 +82,13 @@ export async function traceCaptureSink(dir: string, config: Record<string, strin
         sensors.set(camera, s);
       }
       s.missing.push(...frame.missedBefore);
-      const jpeg = await toJpeg({ width: frame.width, height: frame.height, pixformat: frame.pixformat, data: frame.data });
       await s.sensor.appendFrame({ blobs: { frames: jpeg }, values: { seq: frame.seq, camera_ms: frame.cameraMs }, ts: frame.hostTime });
     },
+  );
+  return {
+    add: (camera, frame) => pipe.add({ camera, frame }),
     async finish() {
+      await pipe.drain();
       for (const { sensor, missing } of sensors.values()) {
         await sensor.writeSideFile('missing.json', { missing });
         await sensor.close();
