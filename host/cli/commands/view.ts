@@ -19,9 +19,10 @@ export const viewCommand: CommandModule<object, Args> = {
     y
       .option('port', { type: 'string', array: true, describe: 'camera serial port (repeat for several; default: every OpenMV camera found)' })
       .option('listen', { type: 'string', default: '127.0.0.1:8090', describe: 'address:port to serve on (loopback by default: the page has no authentication)' })
-      .option('fps', { type: 'number', default: 15 })
-      .option('pixformat', { type: 'string', choices: PIXFORMATS, default: 'GRAYSCALE' })
-      .option('framesize', { type: 'string', choices: FRAMESIZES, default: 'QVGA' })
+      .option('fps', { type: 'number', default: 15, describe: 'frame rate each camera runs at while viewed' })
+      .option('pixformat', { type: 'string', choices: PIXFORMATS, default: 'GRAYSCALE', describe: 'pixel format of each camera while viewed' })
+      .option('framesize', { type: 'string', choices: FRAMESIZES, default: 'QVGA', describe: 'frame size of each camera while viewed' })
+      .example('$0 view --port /dev/ttyACM0', 'then open http://127.0.0.1:8090/')
       .option('json', { type: 'boolean', default: false, describe: 'print the URL as a JSON line, for scripts' }) as never,
   handler: async (args) => {
     const at = args.listen.lastIndexOf(':');
