@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSessionSpec } from '../../host/capture/session-file.js';
-import { REPO, omvd, python, tool } from '../support/tools.js';
+import { omvd, python, spawnOmvd, tool, waitFor } from '../support/tools.js';
 import { startSim, type SimProcess } from '../support/sim-process.js';
 
 describe('omvd capture', () => {
@@ -69,7 +68,7 @@ print(json.dumps({'run': f.attrs['user:run'], 'cams': {k: [f[k]['frame'].shape[0
     const file = join(work, 'bad0.json');
     writeFileSync(file, JSON.stringify(cases[0]![0]));
     const r = omvd(['capture', '--session', file, '--json']);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2); // usage
     const err = JSON.parse(r.stdout).error;
     expect(err.code).toBe('ESESSIONFILE');
     expect(err.message).toMatch(cases[0]![1]);
@@ -77,13 +76,11 @@ print(json.dumps({'run': f.attrs['user:run'], 'cams': {k: [f[k]['frame'].shape[0
   });
 
   it('Ctrl-C ends a capture cleanly, with complete, valid files', { timeout: 30_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO, 'host/cli/main.ts'), 'capture', '--port', sims[0]!.path, '--duration', '1h', '--to', `hdf5:${join(work, 'int.h5')}`, '--to', `trace:${join(work, 'int')}`, '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    await new Promise((r) => setTimeout(r, 6000));
-    child.kill('SIGINT');
-    const code = await new Promise((ok) => child.once('exit', ok));
-    expect(code).toBe(0);
+    const capture = spawnOmvd(['capture', '--port', sims[0]!.path, '--duration', '1h', '--to', `hdf5:${join(work, 'int.h5')}`, '--to', `trace:${join(work, 'int')}`, '--json']);
+    const ts = (): number => readdirSync(join(work, 'int.part')).map((d) => join(work, 'int.part', d, 'ts')).filter((f) => existsSync(f)).reduce((n, f) => n + statSync(f).size, 0);
+    await waitFor(() => existsSync(join(work, 'int.part')) && ts() >= 8 * 20, 'twenty frames captured');
+    expect(await capture.stop('SIGINT')).toBe(0);
+    const out = capture.stdout();
     const summary = JSON.parse(out);
     expect(summary.stoppedBy).toBe('signal');
     const frames = summary.cameras[0].frames as number;

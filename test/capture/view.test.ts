@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from '../support/tools.js';
+import { spawnOmvd, waitFor } from '../support/tools.js';
 import { startSim, type SimProcess } from '../support/sim-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,18 +21,13 @@ describe('omvd view', () => {
   });
 
   it('serves a loopback page on which headless Chromium draws the camera\'s live frames', async () => {
-    const view = spawn(process.execPath, ['--import', 'tsx', resolve(REPO, 'host/cli/main.ts'), 'view', '--port', sim.path, '--listen', '127.0.0.1:0', '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const view = spawnOmvd(['view', '--port', sim.path, '--listen', '127.0.0.1:0', '--json']);
     try {
-      const url = await new Promise<string>((ok, fail) => {
-        let out = '';
-        view.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) ok(JSON.parse(out.split('\n')[0]!).url);
-        });
-        view.once('exit', (code) => fail(new Error(`omvd view exited (${code})`)));
-      });
+      await waitFor(() => view.stdout().includes('\n') || view.child.exitCode !== null, 'omvd view to print its URL');
+      const url = JSON.parse(view.stdout().split('\n')[0]!).url as string;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-      await new Promise((r) => setTimeout(r, 1500)); // frames flowing
+      const status = (): Promise<string> => fetch(new URL('status', url)).then((r) => r.text()).catch(() => '');
+      await waitFor(async () => /"frames":[1-9]/.test(await status()), 'frames flowing');
       const profile = mkdtempSync(join(tmpdir(), 'omvd-chromium-'));
       const r = spawnSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--virtual-time-budget=5000', '--dump-dom', url], { encoding: 'utf8', timeout: 60_000 });
       if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${CHROMIUM} is required: apt-get install chromium (.ci/run does)`);
@@ -42,9 +37,7 @@ describe('omvd view', () => {
       expect(mean).toBeGreaterThan(10); // the synthetic scene, not a blank canvas
       expect(r.stdout).toContain(`${sim.id}:`); // the status caption
     } finally {
-      const exited = new Promise((ok) => view.once('exit', ok));
-      view.kill('SIGINT');
-      expect(await exited).toBe(0);
+      expect(await view.stop()).toBe(0);
     }
   }, 90_000);
 });

@@ -1,21 +1,13 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeImageIo } from '../../protocol/imageio/index.js';
 import { Pixformat } from '../../protocol/imageio/pixformat.js';
-import { REPO } from '../support/tools.js';
+import { spawnOmvd, waitFor } from '../support/tools.js';
 import { startSim } from '../support/sim-process.js';
 
 const rec = (fill: number): Uint8Array => encodeImageIo([{ elapsedMs: 40, width: 32, height: 24, pixformat: Pixformat.GRAYSCALE, data: new Uint8Array(32 * 24).fill(fill) }]);
-
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  for (const end = Date.now() + ms; !check(); ) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('omvd daemon', () => {
   it('serves two cameras at once, into folders named by their unique ids; an unplugged camera is picked up again when it comes back', async () => {
@@ -28,26 +20,22 @@ describe('omvd daemon', () => {
     const b = await startSim(['--pty', join(work, 'cam-b'), '--sd', join(work, 'sd-b')]);
     expect(a.id).not.toBe(b.id);
     const root = join(work, 'data');
-    const daemon = spawn(process.execPath, ['--import', 'tsx', resolve(REPO, 'host/cli/main.ts'), 'daemon', '--port', a.path, '--port', b.path, '--root', root, '--no-export', '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    daemon.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const daemon = spawnOmvd(['daemon', '--port', a.path, '--port', b.path, '--root', root, '--no-export', '--json']);
     try {
-      await until(() => existsSync(join(root, a.id, 'rec_0001.bin')) && existsSync(join(root, b.id, 'rec_0001.bin')));
+      await waitFor(() => existsSync(join(root, a.id, 'rec_0001.bin')) && existsSync(join(root, b.id, 'rec_0001.bin')), 'both cameras synced');
       expect(readFileSync(join(root, b.id, 'rec_0001.bin'))).toEqual(Buffer.from(rec(2)));
       expect(await a.stop()).toBe(0); // unplug
-      await until(() => /went away|camera disconnected/.test(log));
+      await waitFor(() => /went away|camera disconnected/.test(daemon.stderr()), 'the daemon to notice the unplug');
       writeFileSync(join(work, 'sd-a', 'rec_0002.bin'), rec(3));
       const again = await startSim(['--pty', join(work, 'cam-a'), '--sd', join(work, 'sd-a')]); // replug, same card
       expect(again.id).toBe(a.id);
-      await until(() => existsSync(join(root, a.id, 'rec_0002.bin')));
+      await waitFor(() => existsSync(join(root, a.id, 'rec_0002.bin')), 'the replugged camera synced');
       expect(readFileSync(join(root, a.id, 'rec_0002.bin'))).toEqual(Buffer.from(rec(3)));
       await again.stop();
     } finally {
-      const code = new Promise<number | null>((ok) => daemon.once('exit', ok));
-      daemon.kill('SIGINT');
-      expect(await code).toBe(0);
+      expect(await daemon.stop()).toBe(0);
       await b.stop();
     }
-    expect(log).toContain('daemon stopped');
+    expect(daemon.stderr()).toContain('daemon stopped');
   }, 60_000);
 });

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageIo } from '../../protocol/imageio/index.js';
-import { omvd } from '../support/tools.js';
+import { omvd, waitFor } from '../support/tools.js';
 import { startSim, type SimProcess } from '../support/sim-process.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -31,7 +31,7 @@ describe('omvd sim on a pty, driven by the omvd CLI over a real serial port', ()
   });
 
   it('sync --once --json mirrors the recording byte-identical; ls --json then shows it synced', async () => {
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor(() => existsSync(join(work, 'sd')) && readdirSync(join(work, 'sd')).some((n) => n.endsWith('.bin')), 'the recording to start');
     const root = join(work, 'data');
     const r = omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json'], { OMVD_CONFIG: join(work, 'no-such-config.json') });
     expect(r.status, r.stderr).toBe(0);
@@ -48,9 +48,9 @@ describe('omvd sim on a pty, driven by the omvd CLI over a real serial port', ()
     expect(ls.cameras[0].recordings).toEqual([expect.objectContaining({ name, synced: true, open: false })]);
   });
 
-  it('a port that is not a camera gives a clear error and exit code 1', () => {
+  it('a port that is not a camera gives a clear error and exit code 3 (no camera)', () => {
     const r = omvd(['info', '--port', join(work, 'nothing-here'), '--json']);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(3);
     expect(JSON.parse(r.stdout).error.code).toBe('EPORT');
   });
 });

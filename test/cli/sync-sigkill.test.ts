@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeImageIo } from '../../protocol/imageio/index.js';
 import { Pixformat } from '../../protocol/imageio/pixformat.js';
-import { REPO, omvd } from '../support/tools.js';
+import { omvd, spawnOmvd, waitFor } from '../support/tools.js';
 import { startSim, type SimProcess } from '../support/sim-process.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -30,12 +29,10 @@ describe('the host killed with SIGKILL mid-sync', () => {
   it('a restart finishes the file, identical to the camera\'s, from where the verified bytes end', async () => {
     const root = join(work, 'data');
     const partial = join(root, sim.id, '.partial', 'rec_0001.bin');
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO, 'host/cli/main.ts'), 'sync', '--port', sim.path, '--root', root, '--once', '--json', '--no-export'], { cwd: REPO, stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((ok) => child.once('exit', (_code, signal) => ok(signal)));
-    for (let i = 0; i < 600 && !(existsSync(partial) && statSync(partial).size > 6_000_000); i++) await new Promise((r) => setTimeout(r, 20));
-    const atKill = existsSync(partial) ? statSync(partial).size : 0;
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    const sync = spawnOmvd(['sync', '--port', sim.path, '--root', root, '--once', '--json', '--no-export']);
+    await waitFor(() => existsSync(partial) && statSync(partial).size > 6_000_000, 'the partial copy to pass 6 MB', 60_000, 20);
+    const atKill = statSync(partial).size;
+    expect(await sync.stop('SIGKILL')).toBe('SIGKILL');
     expect(atKill).toBeGreaterThan(0);
     expect(atKill).toBeLessThan(recording.length);
     expect(existsSync(join(root, sim.id, 'rec_0001.bin'))).toBe(false); // never published unverified

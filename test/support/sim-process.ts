@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import { REPO } from './tools.js';
+import type { ChildProcess } from 'node:child_process';
+import { spawnOmvd } from './tools.js';
 
 export interface SimProcess {
   path: string;
@@ -8,33 +7,30 @@ export interface SimProcess {
   id: string;
   child: ChildProcess;
   stderr(): string;
-  /** SIGINT, then waits for the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** SIGINT (or `signal`), then waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts `omvd sim --json` as a user would (from source) and waits until it serves its pty. */
-export async function startSim(args: string[]): Promise<SimProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO, 'host/cli/main.ts'), 'sim', '--json', '--quiet', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+/** Starts `omvd sim --json` as a user would and waits until it serves its pty. */
+export async function startSim(args: string[], timeoutMs = 60_000): Promise<SimProcess> {
+  const proc = spawnOmvd(['sim', '--json', '--quiet', ...args], {}, 30 * 60_000);
   const line = await new Promise<string>((ok, fail) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) ok(out.split('\n')[0]!);
+    const timer = setTimeout(() => {
+      proc.child.kill('SIGKILL');
+      fail(new Error(`omvd sim did not serve within ${timeoutMs} ms: ${proc.stderr()}`));
+    }, timeoutMs);
+    proc.child.stdout!.on('data', () => {
+      const out = proc.stdout();
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        ok(out.split('\n')[0]!);
+      }
     });
-    child.once('exit', (code) => fail(new Error(`omvd sim exited (${code}) before serving: ${err}`)));
+    void proc.exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`omvd sim exited (${code}) before serving: ${proc.stderr()}`));
+    });
   });
   const info = JSON.parse(line) as { path: string; sd: string; id: string };
-  return {
-    ...info,
-    child,
-    stderr: () => err,
-    stop: (signal = 'SIGINT') =>
-      new Promise((ok) => {
-        if (child.exitCode !== null) return ok(child.exitCode);
-        child.once('exit', (code) => ok(code));
-        child.kill(signal);
-      }),
-  };
+  return { ...info, child: proc.child, stderr: proc.stderr, stop: (signal = 'SIGINT') => proc.stop(signal) };
 }

@@ -1,0 +1,50 @@
+import { OmvError } from '../../protocol/errors.js';
+
+/**
+ * omvd's exit codes, the same for every command (the rsync habit: a script can tell "try again" from "fix the
+ * command" from "fix the disk"). The README's table is this one.
+ */
+export const Exit = {
+  /** Everything asked for was done. */
+  OK: 0,
+  /** The command could not do its job (the camera refused, a file is not a recording, a copy did not verify). */
+  FAILED: 1,
+  /** A flag, argument, session file or config file is wrong: fix the command. */
+  USAGE: 2,
+  /** No camera: a named port gave none, none was found, or it went away and did not come back. */
+  NO_CAMERA: 3,
+  /** Partly done: some items succeeded, others did not; the summary says which and why. Run it again. */
+  PARTIAL: 4,
+  /** The host's disk: full, read-only, or not writable by this user. */
+  IO: 5,
+  /** A bug in omvd: please report it with the message. */
+  INTERNAL: 70,
+  /** Stopped by Ctrl-C (SIGINT) or SIGTERM before it finished; what was done is kept and a re-run resumes. */
+  INTERRUPTED: 130,
+} as const;
+export type ExitCode = (typeof Exit)[keyof typeof Exit];
+
+const BY_CODE: Record<string, ExitCode> = {
+  EUSAGE: Exit.USAGE,
+  ECONFIG: Exit.USAGE,
+  ESESSIONFILE: Exit.USAGE,
+  EYAML: Exit.USAGE,
+  ENOCAMERA: Exit.NO_CAMERA,
+  ENOTCAMERA: Exit.NO_CAMERA,
+  EPORT: Exit.NO_CAMERA,
+  ECLOSED: Exit.NO_CAMERA,
+  ETIMEDOUT: Exit.NO_CAMERA,
+  ENOCHANNEL: Exit.NO_CAMERA,
+  ENOSPC: Exit.IO,
+  EROFS: Exit.IO,
+  EACCES: Exit.IO,
+  EPERM: Exit.IO,
+  EDISK: Exit.IO,
+  EINTERRUPTED: Exit.INTERRUPTED,
+};
+
+/** The exit code for an error a command ended with. */
+export function exitCodeFor(err: unknown): ExitCode {
+  if (!(err instanceof OmvError)) return Exit.INTERNAL;
+  return BY_CODE[err.code] ?? Exit.FAILED;
+}
