@@ -8,7 +8,7 @@ const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 4
  * omvd's log: JSON lines on stderr for machines (`json`), or one readable line per entry for people. Each camera
  * gets a child logger (`log.child({ camera: id })`), so every line says which camera it is about.
  */
-export function createLogger({ json = false, level = 'info' }: { json?: boolean; level?: string } = {}): Logger {
+export function createLogger({ json = false, level = process.env.OMVD_LOG_LEVEL ?? 'info' }: { json?: boolean; level?: string } = {}): Logger {
   if (json) return pino({ level, base: null }, pino.destination({ fd: 2, sync: true }));
   return pino(
     { level, base: null },

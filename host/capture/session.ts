@@ -1,7 +1,7 @@
 import { OmvError } from '../../protocol/errors.js';
 import { connectCamera } from '../discovery/connect.js';
 import { cameraCommand } from '../sync/ctl.js';
-import { V2Client } from '../v2/client.js';
+import { V2Client, type ClientOptions, type ClientStats } from '../v2/client.js';
 import type { ByteLink } from '../v2/link.js';
 import { followLive, type LiveFrame } from './live.js';
 import type { CaptureSink } from './sinks.js';
@@ -32,6 +32,8 @@ export interface SessionOptions {
   /** Stop each camera after this many frames. */
   frames?: number;
   signal?: AbortSignal;
+  /** How the cameras are connected to (the link policy every command shares, and the logger). */
+  client?: ClientOptions;
   /** Every frame, in order per camera, after the sinks have it; a slow callback slows the host down (and may cost frames). */
   onFrame?: (camera: string, frame: LiveFrame) => void | Promise<void>;
 }
@@ -43,6 +45,8 @@ export interface CameraSummary {
   bytes: number;
   /** Frames per second the host received. */
   fps: number;
+  /** What the link went through during the capture. */
+  link?: ClientStats;
 }
 
 export class SessionError extends OmvError {
@@ -68,14 +72,14 @@ export function sensorSettings(s: CameraSetup): Record<string, unknown> {
   };
 }
 
-async function open(setup: CameraSetup): Promise<Open> {
+async function open(setup: CameraSetup, options: ClientOptions): Promise<Open> {
   if (setup.link) {
-    const client = new V2Client(setup.link, { timeoutMs: 2000 });
+    const client = new V2Client(setup.link, options);
     await client.connect();
     return { client, id: client.camera.sysInfo.uniqueId, close: async () => client.close() };
   }
   if (!setup.port) throw new SessionError('each camera needs a port (or a link)');
-  const conn = await connectCamera(setup.port);
+  const conn = await connectCamera(setup.port, options);
   return { client: conn.client, id: conn.client.camera.sysInfo.uniqueId, close: () => conn.close() };
 }
 
@@ -90,7 +94,7 @@ export async function runSession(options: SessionOptions): Promise<CameraSummary
   if (options.durationS === undefined && options.frames === undefined && !options.signal) throw new SessionError('give a duration, a frame count or a stop signal, or the capture would never end');
   const opened: Open[] = [];
   try {
-    for (const setup of options.cameras) opened.push(await open(setup));
+    for (const setup of options.cameras) opened.push(await open(setup, options.client ?? {}));
     const ids = opened.map((o) => o.id);
     if (new Set(ids).size !== ids.length) throw new SessionError(`the same camera was given twice (${ids.join(', ')})`);
     for (const [i, o] of opened.entries()) {
@@ -113,6 +117,7 @@ export async function runSession(options: SessionOptions): Promise<CameraSummary
         }
         await cameraCommand(o.client, { cmd: 'stop' });
         sum.fps = sum.frames / Math.max(1e-3, (Date.now() - start) / 1000);
+        sum.link = o.client.stats;
         return sum;
       }),
     );

@@ -43,8 +43,12 @@ const BY_CODE: Record<string, ExitCode> = {
   EINTERRUPTED: Exit.INTERRUPTED,
 };
 
+/** The exit code for an error code (OmvError.code) that ended a command or one item of it. */
+export function exitCodeForCode(code: string): ExitCode {
+  return code === 'EINTERNAL' ? Exit.INTERNAL : (BY_CODE[code] ?? Exit.FAILED);
+}
+
 /** The exit code for an error a command ended with. */
 export function exitCodeFor(err: unknown): ExitCode {
-  if (!(err instanceof OmvError)) return Exit.INTERNAL;
-  return BY_CODE[err.code] ?? Exit.FAILED;
+  return err instanceof OmvError ? exitCodeForCode(err.code) : Exit.INTERNAL;
 }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { OmvError } from '../../protocol/errors.js';
 import { DEFAULT_EXPORT_FORMATS, EXPORT_FORMATS, type ExportFormat } from '../export/export.js';
+import { DEFAULT_LINK_POLICY, type LinkPolicy } from '../v2/policy.js';
 
 /** omvd's settings file. Every field is optional; what is missing takes its default. */
 export interface OmvdConfig {
@@ -10,9 +11,11 @@ export interface OmvdConfig {
     /** What each newly synced recording is converted into ([] = nothing). Default: roverd trace with JPEG blobs + HDF5. */
     formats: ExportFormat[];
   };
+  /** How hard every command tries before it gives up on a camera (`timeout_ms`, `retries` in the file). */
+  link: LinkPolicy;
 }
 
-export const DEFAULT_CONFIG: OmvdConfig = { export: { formats: [...DEFAULT_EXPORT_FORMATS] } };
+export const DEFAULT_CONFIG: OmvdConfig = { export: { formats: [...DEFAULT_EXPORT_FORMATS] }, link: { ...DEFAULT_LINK_POLICY } };
 
 export class ConfigError extends OmvError {
   constructor(path: string, field: string, message: string) {
@@ -26,33 +29,51 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'omvd', 'config.json');
 }
 
+function section(path: string, doc: Record<string, unknown>, name: string, known: string[], example: string): Record<string, unknown> | undefined {
+  const value = doc[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(path, name, `must be an object like ${example}`);
+  for (const key of Object.keys(value)) if (!known.includes(key)) throw new ConfigError(path, `${name}.${key}`, `is not a setting omvd knows (known: ${known.map((k) => `${name}.${k}`).join(', ')})`);
+  return value as Record<string, unknown>;
+}
+
+function integer(path: string, field: string, value: unknown, min: number, max: number): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw new ConfigError(path, field, `is ${JSON.stringify(value)}, not a whole number from ${min} to ${max}`);
+  return value as number;
+}
+
 function validate(path: string, doc: unknown): OmvdConfig {
   const config: OmvdConfig = structuredClone(DEFAULT_CONFIG);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ConfigError(path, '(top level)', 'must be a JSON object');
-  const known = new Set(['export']);
-  for (const key of Object.keys(doc)) if (!known.has(key)) throw new ConfigError(path, key, 'is not a setting omvd knows (known: export)');
-  const exp = (doc as { export?: unknown }).export;
-  if (exp === undefined) return config;
-  if (typeof exp !== 'object' || exp === null || Array.isArray(exp)) throw new ConfigError(path, 'export', 'must be an object like {"formats": ["blob", "hdf5"]}');
-  for (const key of Object.keys(exp)) if (key !== 'formats') throw new ConfigError(path, `export.${key}`, 'is not a setting omvd knows (known: export.formats)');
-  const formats = (exp as { formats?: unknown }).formats;
-  if (formats === undefined) return config;
-  if (!Array.isArray(formats)) throw new ConfigError(path, 'export.formats', `must be a list of formats (${EXPORT_FORMATS.join(', ')})`);
-  formats.forEach((f, i) => {
-    if (!EXPORT_FORMATS.includes(f as ExportFormat)) throw new ConfigError(path, `export.formats[${i}]`, `is ${JSON.stringify(f)}, not one of ${EXPORT_FORMATS.join(', ')}`);
-  });
-  config.export.formats = [...new Set(formats as ExportFormat[])];
+  const top = doc as Record<string, unknown>;
+  for (const key of Object.keys(top)) if (!['export', 'link'].includes(key)) throw new ConfigError(path, key, 'is not a setting omvd knows (known: export, link)');
+  const formats = section(path, top, 'export', ['formats'], '{"formats": ["blob", "hdf5"]}')?.formats;
+  if (formats !== undefined) {
+    if (!Array.isArray(formats)) throw new ConfigError(path, 'export.formats', `must be a list of formats (${EXPORT_FORMATS.join(', ')})`);
+    formats.forEach((f, i) => {
+      if (!EXPORT_FORMATS.includes(f as ExportFormat)) throw new ConfigError(path, `export.formats[${i}]`, `is ${JSON.stringify(f)}, not one of ${EXPORT_FORMATS.join(', ')}`);
+    });
+    config.export.formats = [...new Set(formats as ExportFormat[])];
+  }
+  const link = section(path, top, 'link', ['timeout_ms', 'retries'], '{"timeout_ms": 5000, "retries": 40}');
+  if (link?.timeout_ms !== undefined) config.link.timeoutMs = integer(path, 'link.timeout_ms', link.timeout_ms, 100, 3_600_000);
+  if (link?.retries !== undefined) config.link.retries = integer(path, 'link.retries', link.retries, 0, 10_000);
   return config;
 }
 
-/** Reads and checks the settings file; a missing file means the defaults. */
-export async function loadConfig(path = configPath()): Promise<OmvdConfig> {
+/**
+ * Reads and checks the settings file (configPath). A missing file means the defaults, unless $OMVD_CONFIG names
+ * it: then it is an error, since a typo there would silently lose every setting.
+ */
+export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<OmvdConfig> {
+  const path = configPath(env);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(DEFAULT_CONFIG);
-    throw new ConfigError(path, '(file)', `cannot be read: ${(e as Error).message}`);
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    if (missing && !env.OMVD_CONFIG) return structuredClone(DEFAULT_CONFIG);
+    throw new ConfigError(path, '(file)', missing ? 'does not exist, but $OMVD_CONFIG names it; create it, or unset OMVD_CONFIG' : `cannot be read: ${(e as Error).message}`);
   }
   let doc: unknown;
   try {

@@ -2,6 +2,7 @@ import { OmvError } from '../../protocol/errors.js';
 import { connectCamera, type Connection } from '../discovery/connect.js';
 import { listPorts } from '../discovery/ports.js';
 import type { Logger } from '../log.js';
+import type { ClientOptions } from '../v2/client.js';
 import { OMVD_CHANNELS } from '../sync/catalog.js';
 import { syncCamera, type SyncOptions, type SyncSummary } from '../sync/engine.js';
 import { installScripts } from '../sync/install.js';
@@ -15,6 +16,8 @@ export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'ch
   /** Seconds between looks for new cameras and new recordings. Default 2. */
   intervalS?: number;
   log: Logger;
+  /** How connections are made (the link policy); the daemon adds its per-camera logger. */
+  client?: ClientOptions;
   /** Put omvd's device scripts on a camera that lacks them (firmware 5.x, through its stdin channel). */
   installScripts?: boolean;
   /** After each recording is synced (the export hook). */
@@ -30,6 +33,8 @@ export class Daemon {
   private readonly active = new Map<string, Promise<void>>();
   private readonly controller = new AbortController();
   readonly summaries: SyncSummary[] = [];
+  /** Ports that gave no camera, and cameras whose sync stopped (why, with the error's code). */
+  readonly failures: { port: string; camera?: string; code: string; error: string }[] = [];
 
   constructor(private readonly options: DaemonOptions) {}
 
@@ -74,15 +79,16 @@ export class Daemon {
     const { log } = this.options;
     let conn: Connection;
     try {
-      conn = await connectCamera(path);
+      conn = await connectCamera(path, { ...this.options.client, log: log.child({ port: path }) });
     } catch (e) {
       log.warn({ port: path }, `no camera on ${path}: ${(e as Error).message}`);
+      if (this.options.once) this.failures.push({ port: path, code: (e as OmvError).code ?? 'EINTERNAL', error: (e as Error).message });
       if (!this.options.once) await sleep(5000, this.controller.signal);
       return;
     }
     const id = conn.client.camera.sysInfo.uniqueId;
     const clog = log.child({ camera: id });
-    clog.info({ port: path, link: conn.link, firmware: conn.client.camera.version.firmware.join('.') }, 'camera connected');
+    clog.info({ port: path, firmware: conn.client.camera.version.firmware.join('.') }, 'camera connected');
     try {
       if (this.options.installScripts && conn.client.channelId(OMVD_CHANNELS.catalog) === undefined) {
         clog.info('the camera lacks omvd\'s channels: installing the device scripts (its recordings are not touched)');
@@ -93,7 +99,7 @@ export class Daemon {
         const summary = await syncCamera(conn.client, this.options.root, {
           ...this.options,
           signal: this.controller.signal,
-          log: (level, message, fields) => clog[level](fields ?? {}, message),
+          log: clog,
         });
         this.summaries.push(summary);
         if (summary.synced.length > 0) await this.options.onSynced?.(id, summary);
@@ -106,7 +112,7 @@ export class Daemon {
         const err = e as Error;
         if (err instanceof OmvError && (err.code === 'ECLOSED' || err.code === 'ETIMEDOUT')) clog.warn(`camera went away (${err.message}); it will be picked up again when it comes back`);
         else clog.error({ code: (err as OmvError).code }, `sync stopped: ${err.message}`);
-        if (this.options.once) throw e;
+        if (this.options.once) this.failures.push({ port: path, camera: id, code: (err as OmvError).code ?? 'EINTERNAL', error: err.message });
       }
     } finally {
       await conn.close();

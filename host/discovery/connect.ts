@@ -17,23 +17,25 @@ export interface Connection {
   path: string;
   port: SerialPort;
   client: V2Client;
-  link: 'native' | 'python';
   close(): Promise<void>;
 }
 
-/** Connects to the camera on `path`: native Protocol V2 at 921600 first, then the scripts' own link at 115200. */
+/**
+ * Connects to the camera on `path`: native Protocol V2 at 921600 first, then the scripts' own link at 115200.
+ * Only the first sync is a short probe (a port with nothing behind it fails within a second or two); the session
+ * after it runs with `options.policy`, the same for every command.
+ */
 export async function connectCamera(path: string, options: ClientOptions = {}): Promise<Connection> {
   const reasons: string[] = [];
-  for (const [baud, link] of [[MAGIC_BAUDRATE, 'native'], [PYTHON_LINK_BAUDRATE, 'python']] as const) {
+  for (const baud of [MAGIC_BAUDRATE, PYTHON_LINK_BAUDRATE]) {
     const port = await openSerial(path, baud);
-    const client = new V2Client(port, { timeoutMs: 700, attempts: 2, ...options });
+    const client = new V2Client(port, options);
     try {
       await client.connect();
       return {
         path,
         port,
         client,
-        link,
         close: async () => {
           client.close();
           await closeSerial(port);

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OmvError } from '../../protocol/errors.js';
-import type { V2Client } from '../v2/client.js';
+import type { Logger } from '../log.js';
+import type { ClientStats, V2Client } from '../v2/client.js';
 import { V2ClosedError, V2TimeoutError } from '../v2/errors.js';
 import { fetchCatalog, OMVD_CHANNELS, requireChannel, type Catalog } from './catalog.js';
 import { cameraCommand } from './ctl.js';
@@ -12,7 +13,7 @@ import { mirrorRecording, type MirrorOptions, type MirrorResult } from './mirror
 export interface SyncOptions extends MirrorOptions {
   /** Delete each recording on the camera once its host copy is verified (the camera checks the hash too). */
   deleteAfterSync?: boolean;
-  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  log?: Logger;
 }
 
 export interface SyncSummary {
@@ -24,6 +25,8 @@ export interface SyncSummary {
   refused: Catalog['refused'];
   failed: { name: string; error: string; code: string }[];
   deleted: string[];
+  /** What the link went through during this sync. */
+  link: ClientStats;
 }
 
 export class SyncError extends OmvError {
@@ -38,7 +41,7 @@ export class SyncError extends OmvError {
  * rest go on; losing the camera ends the sync (the next run resumes).
  */
 export async function syncCamera(client: V2Client, root: string, options: SyncOptions = {}): Promise<SyncSummary> {
-  const log = options.log ?? (() => {});
+  const log = options.log?.child({ module: 'sync' });
   const id = client.camera.sysInfo.uniqueId;
   if (!/^[0-9A-F]{24}$/.test(id)) throw new SyncError(`the camera's unique id "${id}" is not 24 hex digits; refusing to use it as a folder name`);
   const dir = join(root, id);
@@ -47,8 +50,8 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
   manifest.camera = { id, firmware: client.camera.version.firmware.join('.') };
   const catalog = await fetchCatalog(client);
   const fileChan = requireChannel(client, OMVD_CHANNELS.file);
-  const summary: SyncSummary = { camera: id, dir, synced: [], upToDate: [], refused: catalog.refused, failed: [], deleted: [] };
-  for (const r of catalog.refused) log('warn', `refused a catalog entry: ${r.reason}`);
+  const summary: SyncSummary = { camera: id, dir, synced: [], upToDate: [], refused: catalog.refused, failed: [], deleted: [], link: client.stats };
+  for (const r of catalog.refused) log?.warn(`refused a catalog entry: ${r.reason}`);
   for (const entry of [...catalog.recordings].sort((a, b) => a.name.localeCompare(b.name))) {
     const have = manifest.recordings[entry.name];
     const path = join(dir, entry.name);
@@ -64,13 +67,13 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
         await writeManifest(dir, manifest);
         summary.synced.push(result);
         verified = true;
-        log('info', `synced ${entry.name}`, { bytes: result.size, sha256: result.sha256, resumedFrom: result.resumedFrom });
+        log?.info({ bytes: result.size, sha256: result.sha256, resumedFrom: result.resumedFrom }, `synced ${entry.name}`);
       } catch (e) {
         // The camera went away or stopped answering: the other recordings would fail the same way.
         if (e instanceof V2ClosedError || e instanceof V2TimeoutError || (e as Error).name === 'AbortError') throw e;
         const err = e as Error & { code?: string };
         summary.failed.push({ name: entry.name, code: err.code ?? 'EINTERNAL', error: err.message });
-        log('error', `could not sync ${entry.name}: ${err.message}`);
+        log?.error({ code: err.code }, `could not sync ${entry.name}: ${err.message}`);
         continue;
       }
     }
@@ -78,9 +81,11 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
       const sha256 = manifest.recordings[entry.name]!.sha256;
       await cameraCommand(client, { cmd: 'delete', name: entry.name, sha256 });
       summary.deleted.push(entry.name);
-      log('info', `deleted ${entry.name} on the camera after verifying the host copy`);
+      log?.info(`deleted ${entry.name} on the camera after verifying the host copy`);
     }
   }
   await writeManifest(dir, manifest);
+  summary.link = client.stats;
+  log?.debug({ link: summary.link }, 'link statistics');
   return summary;
 }

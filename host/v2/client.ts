@@ -2,6 +2,7 @@ import {
   ChannelId,
   DEFAULT_MAX_PAYLOAD,
   Opcode,
+  opcodeName,
   payloads,
   Status,
   StdinIoctl,
@@ -10,17 +11,31 @@ import {
   type SysInfo,
   type Version,
 } from '../../protocol/v2/index.js';
-import { V2ProtocolError, V2StatusError } from './errors.js';
-import { V2DamagedReplyError, V2Link, type ByteLink, type LinkOptions } from './link.js';
+import type { Logger } from '../log.js';
+import { V2ClosedError, V2ProtocolError, V2StatusError, V2TimeoutError } from './errors.js';
+import { V2DamagedReplyError, V2Link, type AttemptOptions, type ByteLink, type LinkStats } from './link.js';
+import { DEFAULT_LINK_POLICY, type LinkPolicy } from './policy.js';
+import { ReadSizer } from './read-size.js';
 
-export interface ClientOptions extends LinkOptions {
+export interface ClientOptions {
   /**
    * Caps to ask for after connecting. Default: CRCs on, sequence numbers on, events on, no per-packet ACKs (reads
    * are addressed by offset, so a corrupt or lost reply is repaired by asking for that offset again, and
    * stop-and-wait per fragment would cap the link well below its rate), the largest payload the firmware allows.
    */
   caps?: Partial<Caps>;
-  /** Attempts per request before giving up (each failure resynchronises the link first). Default 4. */
+  /** How long the camera may stay silent, and how many times a request is sent again (see LinkPolicy). */
+  policy?: Partial<LinkPolicy>;
+  onEvent?: (channel: number, event: number) => void;
+  /** Retries, fences and resyncs at debug level. */
+  log?: Logger;
+}
+
+/** How hard connect() tries before saying there is no camera: a port with nothing behind it must fail fast. */
+export interface ProbeOptions {
+  /** Give up after this much silence. Default 1200 ms. */
+  silenceMs?: number;
+  /** Give up after this many attempts that came back damaged (something answers, but not in V2). Default 12. */
   attempts?: number;
 }
 
@@ -31,35 +46,51 @@ export interface CameraInfo {
   channels: ChannelEntry[];
 }
 
-/** NAKs that say the request was damaged on the way (not refused): the link is resynchronised and it is sent again. */
-const LINK_STATUSES = new Set<number>([Status.CHECKSUM, Status.SEQUENCE, Status.OVERFLOW]);
+/** The link's counters and the client's own: what a `--json` summary reports per camera. */
+export interface ClientStats extends LinkStats {
+  /** Attempts that were sent again after damage, a NAK for a damaged request, or silence. */
+  retries: number;
+  /** Requests sent only to learn that nothing of an earlier attempt is still on the way. */
+  fences: number;
+  /** PROTO_SYNCs after connecting (both ends back to sequence 0, caps negotiated again). */
+  resyncs: number;
+}
 
-/** Largest single read: what omvd's device scripts serve from their buffer. */
-const MAX_READ = 32 * 1024;
-const MIN_READ = 48;
+/** NAKs that say the request was damaged on the way (not refused): it is simply sent again. */
+const LINK_STATUSES = new Set<number>([Status.CHECKSUM, Status.SEQUENCE, Status.OVERFLOW]);
 
 const BEST_CAPS: Caps = { crc: true, seq: true, ack: false, events: true, maxPayload: DEFAULT_MAX_PAYLOAD };
 
 /**
  * A camera speaking Protocol V2: connect (sync, caps, version, SYS_INFO, channel list), then channel operations by
- * name or id. Every request is retried after a resync when the link hiccups (timeout, lost reply, corrupt bytes);
- * a NAK from the camera is an answer, not a hiccup, and is thrown as V2StatusError.
+ * name or id. A request whose reply is damaged, lost or late is sent again, after a fence when an earlier attempt
+ * may still have packets on the way (V2Link); a NAK from the camera is an answer, not a hiccup, and is thrown as
+ * V2StatusError. The camera counts as gone only after `policy.timeoutMs` without a byte from it.
  */
 export class V2Client {
   readonly link: V2Link;
   private info: CameraInfo | null = null;
-  private readonly attempts: number;
+  private readonly policy: LinkPolicy;
   private caps: Caps = { ...payloads.DEFAULT_CAPS };
+  private readonly log: Logger | undefined;
+  private retries = 0;
+  private fences = 0;
+  private resyncs = 0;
+  /** Attempts that failed in a way that leaves unknown whether the camera acted on them. */
+  private doubts = 0;
+  private readonly sizer: ReadSizer;
 
   constructor(port: ByteLink, private readonly options: ClientOptions = {}) {
-    this.link = new V2Link(port, options);
-    this.attempts = options.attempts ?? 4;
+    this.policy = { ...DEFAULT_LINK_POLICY, ...options.policy };
+    this.link = new V2Link(port, { maxWaitMs: this.policy.timeoutMs, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    this.log = options.log?.child({ module: 'v2' });
+    this.sizer = new ReadSizer(this.link.stats);
   }
 
-  async connect(): Promise<CameraInfo> {
-    await this.retrying(() => this.resync(), true);
-    const version = payloads.version.decode(await this.call(Opcode.PROTO_VERSION, 0));
-    const sysInfo = payloads.sysInfo.decode(await this.call(Opcode.SYS_INFO, 0));
+  async connect(probe: ProbeOptions = {}): Promise<CameraInfo> {
+    await this.probe(probe);
+    const version = payloads.version.decode(await this.call(Opcode.PROTO_VERSION, 0, undefined, { maxReply: 64 }));
+    const sysInfo = payloads.sysInfo.decode(await this.call(Opcode.SYS_INFO, 0, undefined, { maxReply: 256 }));
     const channels = await this.listChannels();
     this.info = { version, sysInfo, caps: this.caps, channels };
     return this.info;
@@ -70,81 +101,138 @@ export class V2Client {
     return this.info;
   }
 
+  get stats(): ClientStats {
+    return { ...this.link.stats, retries: this.retries, fences: this.fences, resyncs: this.resyncs };
+  }
+
   close(): void {
     this.link.close();
   }
 
-  /** Sync, then negotiate caps (the camera keeps its defaults after a sync, so this follows every resync). */
-  private async resync(): Promise<void> {
+  /** The first resync: short, so that a port without a camera behind it fails within a second or so. */
+  private async probe({ silenceMs = 1200, attempts = 12 }: ProbeOptions): Promise<void> {
+    const start = performance.now();
+    for (let i = 1; ; i++) {
+      try {
+        await this.resyncOnce();
+        return;
+      } catch (e) {
+        if (this.link.isClosed) throw e;
+        const silent = performance.now() - Math.max(start, this.link.lastByteAt);
+        if (i >= attempts || (e instanceof V2TimeoutError && silent >= silenceMs)) throw e;
+      }
+    }
+  }
+
+  /** PROTO_SYNC, then caps (the camera is back at its defaults after a sync). */
+  private async resyncOnce(): Promise<void> {
     await this.link.sync();
     const want: Caps = { ...BEST_CAPS, ...this.options.caps };
-    const offered = payloads.caps.decode(await this.link.request(Opcode.PROTO_GET_CAPS, 0));
+    const offered = payloads.caps.decode(await this.link.request(Opcode.PROTO_GET_CAPS, 0, undefined, { maxReply: 64 }));
     want.maxPayload = Math.min(want.maxPayload, offered.maxPayload);
-    await this.link.request(Opcode.PROTO_SET_CAPS, 0, payloads.caps.encode(want));
+    await this.link.request(Opcode.PROTO_SET_CAPS, 0, payloads.caps.encode(want), { maxReply: 64 });
     this.link.configure({ crc: want.crc, maxPayload: want.maxPayload });
     this.caps = want;
   }
 
-  /** One request with retries: NAKs that refuse it are final; damage on the line is retried. */
-  call(opcode: number, chan: number, payload?: Uint8Array): Promise<Uint8Array> {
-    return this.retrying(() => this.link.request(opcode, chan, payload));
-  }
-
-  private readSize = MAX_READ;
-  private readStreak = 0;
-
   /**
-   * Reads at most `max` bytes at `offset`: fewer on a noisy line. The read size halves after each damaged reply
-   * (down to 48 bytes) and doubles again after a run of clean ones, so a line that corrupts one byte in a hundred
-   * still gets everything through, and a clean one runs at full size.
+   * Makes sure nothing of an earlier attempt is still on the way. GET_CAPS: the camera answers in order, so its
+   * answer comes after everything it sent before, and it tells whether the camera still has our caps (a camera
+   * whose protocol reset itself is back at its defaults). An answer is unambiguous only while no other GET_CAPS
+   * is unanswered, so after a fence that failed, the next one is a resync.
    */
-  async readSome(chan: number, offset: number, max: number): Promise<Uint8Array> {
-    let n = 0;
-    const data = await this.retrying(
-      () => {
-        n = Math.min(max, this.readSize);
-        return this.link.request(Opcode.CHANNEL_READ, chan, payloads.readRequest.encode({ offset, length: n }));
-      },
-      false,
-      () => {
-        this.readSize = Math.max(MIN_READ, this.readSize >> 1);
-        this.readStreak = 0;
-      },
-    );
-    if (data.length !== n) throw new V2ProtocolError(`channel ${chan} answered a ${n}-byte read at ${offset} with ${data.length} bytes`);
-    if (++this.readStreak >= 8 && this.readSize < MAX_READ) {
-      this.readSize = Math.min(MAX_READ, this.readSize * 2);
-      this.readStreak = 0;
+  private async fence(resync: boolean): Promise<void> {
+    if (resync) {
+      this.resyncs++;
+      this.log?.debug({ stats: this.stats }, 'resynchronising the link');
+      await this.resyncOnce();
+      return;
     }
-    return data;
+    this.fences++;
+    let caps: Caps;
+    try {
+      caps = payloads.caps.decode(await this.link.request(Opcode.PROTO_GET_CAPS, 0, undefined, { maxReply: 64 }));
+    } catch (e) {
+      if (!(e instanceof V2StatusError)) throw e;
+      this.link.doubtful = false; // a NAK is an answer too: everything before it has arrived
+      return;
+    }
+    if (caps.ack !== this.caps.ack || caps.crc !== this.caps.crc || caps.maxPayload !== this.caps.maxPayload) {
+      this.log?.debug({ caps }, 'the camera lost the negotiated caps (its protocol reset itself)');
+      await this.fence(true);
+      return;
+    }
+    this.link.doubtful = false;
   }
 
   /**
-   * Runs `attempt` until it succeeds. A damaged reply or a NAK for a damaged request is simply sent again (the link
-   * follows the camera's sequence numbers); silence (a timeout) resynchronises the link first.
+   * Runs `attempt` until it succeeds: a NAK that refuses the request is final; damage, a NAK for a damaged
+   * request and silence are retried (up to `policy.retries` failures in a row), each after a fence when the link
+   * is in doubt. Silence for `policy.timeoutMs` ends it at once: the camera is gone.
    */
-  private async retrying<T>(attempt: () => Promise<T>, resyncing = false, onDamage: () => void = () => {}): Promise<T> {
-    let lastError: unknown;
-    let silences = 0;
-    for (let i = 0; i < this.attempts; i++) {
+  private async retrying<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    let failures = 0;
+    let fenceFailed = false;
+    for (;;) {
       try {
-        // One silence is most likely a request lost on the way: the camera saw nothing, so send it again. Two in a
-        // row mean the ends disagree about something: resynchronise.
-        if (silences >= 2 && !resyncing) await this.resync();
+        if (this.link.doubtful) {
+          await this.fence(fenceFailed);
+          fenceFailed = false;
+        }
+      } catch (e) {
+        fenceFailed = true;
+        this.fail(what, e, ++failures);
+        continue;
+      }
+      try {
         return await attempt();
       } catch (e) {
-        if (this.link.isClosed || (e instanceof V2StatusError && !LINK_STATUSES.has(e.status))) throw e;
-        lastError = e;
-        const damaged = e instanceof V2DamagedReplyError || e instanceof V2StatusError;
-        silences = damaged ? 0 : silences + 1;
-        onDamage();
+        this.fail(what, e, ++failures);
       }
     }
-    throw lastError;
+  }
+
+  /** Decides whether a failed attempt may be tried again; throws if not. */
+  private fail(what: string, e: unknown, failures: number): void {
+    if (this.link.isClosed || e instanceof V2ClosedError) throw e;
+    if (e instanceof V2StatusError && !LINK_STATUSES.has(e.status)) throw e;
+    if (!(e instanceof V2StatusError)) this.doubts++;
+    const silentMs = performance.now() - this.link.lastByteAt;
+    if (e instanceof V2TimeoutError && silentMs >= this.policy.timeoutMs) throw new V2TimeoutError(what, Math.round(silentMs));
+    if (failures > this.policy.retries) throw e;
+    this.retries++;
+    this.log?.debug({ what, failures, error: (e as Error).message }, 'sending again');
+  }
+
+  /** One request with retries: NAKs that refuse it are final; damage on the line is retried. */
+  call(opcode: number, chan: number, payload?: Uint8Array, options: AttemptOptions = {}): Promise<Uint8Array> {
+    return this.retrying(`${opcodeName(opcode)} on channel ${chan}`, () => this.link.request(opcode, chan, payload, options));
+  }
+
+  /**
+   * Reads at most `max` bytes at `offset`: fewer on a noisy line (ReadSizer picks the size from the damage the line
+   * shows). A damaged reply's leading fragments that arrived whole are kept: they are the bytes at `offset`…,
+   * each CRC-checked and in sequence. A clean reply of the wrong length is damage too, and is read again.
+   */
+  async readSome(chan: number, offset: number, max: number): Promise<Uint8Array> {
+    return this.retrying(`CHANNEL_READ at ${offset} on channel ${chan}`, async () => {
+      const n = Math.min(max, this.sizer.next());
+      try {
+        const reply = await this.link.request(Opcode.CHANNEL_READ, chan, payloads.readRequest.encode({ offset, length: n }), { maxReply: n });
+        if (reply.length !== n) {
+          this.link.stats.damaged++;
+          throw new V2DamagedReplyError(`channel ${chan} answered a ${n}-byte read at ${offset} with ${reply.length} bytes`);
+        }
+        return reply;
+      } catch (e) {
+        if (e instanceof V2DamagedReplyError && e.prefix.length > 0) return e.prefix;
+        throw e;
+      }
+    });
   }
 
   async listChannels(): Promise<ChannelEntry[]> {
-    const channels = payloads.channelList.decode(await this.call(Opcode.CHANNEL_LIST, 0));
+    const channels = payloads.channelList.decode(await this.call(Opcode.CHANNEL_LIST, 0, undefined, { maxReply: 32 * 16 }));
     if (this.info) this.info.channels = channels;
     return channels;
   }
@@ -155,23 +243,27 @@ export class V2Client {
   }
 
   async size(chan: number): Promise<number> {
-    return payloads.channelSize.decode(await this.call(Opcode.CHANNEL_SIZE, chan));
+    return payloads.channelSize.decode(await this.call(Opcode.CHANNEL_SIZE, chan, undefined, { maxReply: 64 }));
   }
 
   async shape(chan: number): Promise<number[]> {
-    return payloads.shape.decode(await this.call(Opcode.CHANNEL_SHAPE, chan));
+    return payloads.shape.decode(await this.call(Opcode.CHANNEL_SHAPE, chan, undefined, { maxReply: 256 }));
   }
 
   /** Channels with something new (CHANNEL_POLL), as ids. */
   async poll(): Promise<number[]> {
-    return payloads.pollMask.decode(await this.call(Opcode.CHANNEL_POLL, 0));
+    return payloads.pollMask.decode(await this.call(Opcode.CHANNEL_POLL, 0, undefined, { maxReply: 64 }));
   }
 
-  /** `length` bytes from `offset`; the reply must be exactly that long. */
+  /** Exactly `length` bytes from `offset`. */
   async read(chan: number, offset: number, length: number): Promise<Uint8Array> {
-    const data = await this.call(Opcode.CHANNEL_READ, chan, payloads.readRequest.encode({ offset, length }));
-    if (data.length !== length) throw new V2ProtocolError(`channel ${chan} answered a ${length}-byte read at ${offset} with ${data.length} bytes`);
-    return data;
+    const out = new Uint8Array(length);
+    for (let at = 0; at < length; ) {
+      const piece = await this.readSome(chan, offset + at, length - at);
+      out.set(piece, at);
+      at += piece.length;
+    }
+    return out;
   }
 
   /** Writes `data` at `offset`, in pieces that fit the negotiated payload. */
@@ -194,10 +286,21 @@ export class V2Client {
     await this.call(Opcode.CHANNEL_UNLOCK, chan);
   }
 
-  /** Runs a script through the stdin channel (firmware 5.x), replacing whatever runs now. */
+  /**
+   * Runs a script through the stdin channel (firmware 5.x), replacing whatever runs now. The firmware appends each
+   * write to the script (protocol/omv_protocol_channel_stdio.c:108-124; offset 0 starts it afresh), so a piece
+   * the camera may have taken twice spoils it: the whole script is written again from offset 0.
+   */
   async runScript(source: string): Promise<void> {
+    const bytes = new TextEncoder().encode(source);
     await this.ioctl(ChannelId.STDIN, StdinIoctl.RESET);
-    await this.write(ChannelId.STDIN, 0, new TextEncoder().encode(source));
+    for (let tries = 0; ; tries++) {
+      const doubts = this.doubts;
+      await this.write(ChannelId.STDIN, 0, bytes);
+      if (this.doubts === doubts) break;
+      if (tries >= this.policy.retries) throw new V2ProtocolError('the script could not be sent whole: the line damaged it every time; check the cable');
+      this.log?.debug('a piece of the script may have arrived twice: sending it again from the start');
+    }
     await this.ioctl(ChannelId.STDIN, StdinIoctl.EXEC);
   }
 

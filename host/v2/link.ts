@@ -1,14 +1,7 @@
-import {
-  DEFAULT_MAX_PAYLOAD,
-  encodePacket,
-  Flag,
-  Opcode,
-  PacketDecoder,
-  opcodeName,
-  type Packet,
-} from '../../protocol/v2/index.js';
+import { DEFAULT_MAX_PAYLOAD, encodePacket, Flag, Opcode, PacketDecoder, opcodeName, type Packet, type PacketHeader } from '../../protocol/v2/index.js';
 import { V2ClosedError, V2ProtocolError, V2StatusError, V2TimeoutError } from './errors.js';
 import { concatBytes } from '../bytes.js';
+import { ReplyTimer } from './rto.js';
 
 /** A byte stream to the camera: a SerialPort, or the virtual camera's in-process link. */
 export interface ByteLink {
@@ -19,55 +12,90 @@ export interface ByteLink {
 }
 
 export interface LinkOptions {
-  /** How long one packet of a reply may take to arrive. Default 1000 ms. */
-  timeoutMs?: number;
+  /** The longest one attempt may wait for its reply to begin or to go on. Default 5000 ms. */
+  maxWaitMs?: number;
   onEvent?: (channel: number, event: number) => void;
 }
 
+/** What crossed the link, for `--json` summaries and the debug log. */
 export interface LinkStats {
-  sentPackets: number;
-  receivedPackets: number;
-  /** Bytes on the wire both ways, and the payload bytes of replies among them. */
+  /** Requests sent, each attempt counted (retries, fences and resyncs included). */
+  requests: number;
+  /** Attempts whose reply arrived damaged: a CRC failure, a missing fragment, more bytes than asked, a short read. */
+  damaged: number;
+  /** Attempts that got no reply in time. */
+  timeouts: number;
+  /** Packets that belonged to an earlier attempt (late replies, stray fragments): dropped, never delivered. */
+  stale: number;
+  /** Packets that failed a CRC check. */
+  crcErrors: number;
+  events: number;
+  packetsIn: number;
+  packetsOut: number;
+  /** Bytes on the wire both ways, and the payload bytes of the replies delivered among them. */
   wireBytesIn: number;
   wireBytesOut: number;
   payloadBytesIn: number;
+  /** Bytes that were in no valid packet: noise, and what damaged packets left behind. */
   droppedBytes: number;
+}
+
+export interface AttemptOptions {
+  /** The most payload bytes the reply may carry; more is damage. Default: one maximal packet. */
+  maxReply?: number;
+}
+
+/**
+ * The attempt's reply was damaged on the way. `prefix` holds the reply's leading fragments that arrived whole and
+ * in order (each CRC-checked and in sequence), which a read may keep.
+ */
+export class V2DamagedReplyError extends V2ProtocolError {
+  constructor(
+    what: string,
+    readonly prefix: Uint8Array = new Uint8Array(0),
+  ) {
+    super(`a reply from the camera was damaged on the way (${what})`);
+  }
 }
 
 interface Pending {
   opcode: number;
   chan: number;
+  /** The sequence number the next packet of the reply must carry (the request's, then one more per fragment). */
+  nextSeq: number;
+  maxReply: number;
   parts: Uint8Array[];
   size: number;
+  sentAt: number;
+  /** A byte arrived while this attempt waited (the camera is not silent). */
+  heard: boolean;
+  /** When the reply's first packet arrived (0: not yet). */
+  firstAt: number;
+  /** The longest pause between two chunks of bytes while this attempt waited. */
+  maxGap: number;
   resolve(payload: Uint8Array): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
-  restart(ms?: number): void;
-  /** Part of the reply was lost or corrupt: the rest is drained, then the request fails (and is sent again). */
+  timer: NodeJS.Timeout | null;
+  /** Why the reply is damaged (a CRC failure, a missing fragment, too long): it is followed to its end, then fails. */
   broken: string | null;
+  /** When the current wait should end, and how long it is. */
+  due: number;
+  waitMs: number;
 }
 
 /**
- * Part of a reply was lost or damaged on the way. The link has already re-learnt the camera's sequence number, so
- * the request can simply be sent again.
- */
-export class V2DamagedReplyError extends V2ProtocolError {
-  constructor(what: string) {
-    super(`a reply from the camera was damaged on the way (${what})`);
-  }
-}
-
-/**
- * How long a damaged or half-received reply may stay silent before the request is failed. Within a packet, bytes
- * follow each other without pause on a working link (USB delivers them 64 bytes at a time).
- */
-const DRAIN_MS = 20;
-
-/**
- * The host end of Protocol V2 over a byte stream: one request at a time (the protocol is request/response),
- * replies reassembled from fragments, the camera's packets acknowledged when it asks, duplicates from
- * retransmissions dropped, events passed on. Sequence numbers follow the firmware: every non-event packet the
- * camera sends advances them, and the next request carries the number the camera expects.
+ * The host end of Protocol V2 over a byte stream: one attempt at a time (the protocol is request/response).
+ *
+ * Each attempt is identified by what the camera echoes: its opcode and channel, and the sequence number the
+ * firmware gives its reply (the request's own, then one more per fragment; protocol/omv_protocol.c sends every
+ * non-event packet with ctx.sequence and advances it). A packet that does not continue the current attempt's
+ * reply is an earlier attempt's (a late reply, a stray fragment) and is dropped and counted. The camera answers
+ * in order, so once an attempt failed without a whole answer the link is `doubtful` until a fence (a request
+ * whose answer can only come after everything the camera sent before it) or a resync has been answered; the
+ * client sends one before the next attempt.
+ *
+ * A reply's wait restarts with every byte that arrives (ReplyTimer learns how long to wait), and every packet that
+ * asks for an ACK gets one at once, in every state, so the camera never stalls in its stop-and-wait.
  */
 export class V2Link {
   private readonly decoder: PacketDecoder;
@@ -76,25 +104,32 @@ export class V2Link {
   private pending: Pending | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private closed: string | null = null;
-  readonly stats: LinkStats = { sentPackets: 0, receivedPackets: 0, wireBytesIn: 0, wireBytesOut: 0, payloadBytesIn: 0, droppedBytes: 0 };
-  private readonly timeoutMs: number;
+  /** An earlier attempt may still have packets on the way: fence before the next one. */
+  doubtful = false;
+  /** When a byte last arrived from the camera (ms, performance clock). */
+  lastByteAt = performance.now();
+  /** One wait per opcode: the camera takes longer for some (a ctl command starting the sensor) than for reads. */
+  private readonly timers = new Map<number, ReplyTimer>();
+  readonly stats: LinkStats = { requests: 0, damaged: 0, timeouts: 0, stale: 0, crcErrors: 0, events: 0, packetsIn: 0, packetsOut: 0, wireBytesIn: 0, wireBytesOut: 0, payloadBytesIn: 0, droppedBytes: 0 };
+  private readonly maxWaitMs: number;
   private readonly onData = (data: Uint8Array): void => this.receive(data);
   private readonly onClose = (): void => this.close('the port closed (camera unplugged?)');
 
   constructor(private readonly port: ByteLink, private readonly options: LinkOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? 1000;
+    this.maxWaitMs = options.maxWaitMs ?? 5000;
     this.decoder = new PacketDecoder({ maxPayload: DEFAULT_MAX_PAYLOAD, crc: true });
+    this.decoder.onDamaged = (header) => this.onDamaged(header);
     port.on('data', this.onData);
     port.on('close', this.onClose);
   }
 
-  /** Stops listening to the port (which stays open); pending and later requests fail. */
+  /** Stops listening to the port (which stays open); the pending and later attempts fail. */
   close(reason = 'closed by omvd'): void {
     if (this.closed) return;
     this.closed = reason;
     this.port.removeListener('data', this.onData);
     this.port.removeListener('close', this.onClose);
-    this.fail(new V2ClosedError(reason));
+    if (this.pending) this.settle(this.pending, new V2ClosedError(reason));
   }
 
   get isClosed(): boolean {
@@ -109,21 +144,26 @@ export class V2Link {
   }
 
   /**
-   * PROTO_SYNC: both ends back to sequence 0 and the default caps (CRCs on, ACKs on, 4082-byte payloads). Used to
-   * connect and to recover from any error.
+   * PROTO_SYNC: both ends back to sequence 0 and the default caps. Only the sync's own ACK answers it: the
+   * firmware processes a sync even inside a half-received packet or while it waits for an ACK
+   * (omv_protocol.c, SYNC_RECOVERY and WAIT_ACK states), and everything it sent before comes before that ACK.
    */
-  async sync(timeoutMs = this.timeoutMs): Promise<void> {
+  async sync(): Promise<void> {
     await this.exclusive(async () => {
       this.configure({ crc: true, maxPayload: DEFAULT_MAX_PAYLOAD });
       this.expected = 0;
-      await this.roundTrip(Opcode.PROTO_SYNC, 0, new Uint8Array(0), timeoutMs);
+      await this.attempt(Opcode.PROTO_SYNC, 0, new Uint8Array(0), {});
       this.expected = 0; // the firmware resets its sequence to 0 after acknowledging the sync
+      this.doubtful = false;
     });
   }
 
-  /** Sends a request and resolves with the reply's payload (empty for a plain ACK); a NAK rejects with its status. */
-  request(opcode: number, chan: number, payload: Uint8Array = new Uint8Array(0), timeoutMs = this.timeoutMs): Promise<Uint8Array> {
-    return this.exclusive(() => this.roundTrip(opcode, chan, payload, timeoutMs));
+  /**
+   * One attempt: sends the request and resolves with the reply's payload (empty for a plain ACK). Rejects with
+   * V2StatusError for a NAK, V2DamagedReplyError, V2TimeoutError (nothing came back in time) or V2ClosedError.
+   */
+  request(opcode: number, chan: number, payload: Uint8Array = new Uint8Array(0), options: AttemptOptions = {}): Promise<Uint8Array> {
+    return this.exclusive(() => this.attempt(opcode, chan, payload, options));
   }
 
   private exclusive<T>(run: () => Promise<T>): Promise<T> {
@@ -132,122 +172,172 @@ export class V2Link {
     return next;
   }
 
-  private roundTrip(opcode: number, chan: number, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+  private attempt(opcode: number, chan: number, payload: Uint8Array, options: AttemptOptions): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new V2ClosedError(this.closed));
     return new Promise<Uint8Array>((resolve, reject) => {
-      const onTimeout = (): void => {
-        this.pending = null;
-        const broken = pending.broken ?? (this.decoder.pendingBytes > 0 ? 'a packet stopped half-way' : null);
-        reject(broken ? new V2DamagedReplyError(broken) : new V2TimeoutError(`${opcodeName(opcode)} on channel ${chan}`, timeoutMs));
-      };
-      const pending: Pending = {
+      const p: Pending = {
         opcode,
         chan,
+        nextSeq: this.expected,
+        maxReply: options.maxReply ?? DEFAULT_MAX_PAYLOAD,
         parts: [],
         size: 0,
+        sentAt: performance.now(),
+        heard: false,
+        firstAt: 0,
+        maxGap: 0,
         resolve,
         reject,
-        timer: setTimeout(onTimeout, timeoutMs),
-        restart: (ms = timeoutMs) => {
-          clearTimeout(pending.timer);
-          pending.timer = setTimeout(onTimeout, ms);
-        },
+        timer: null,
         broken: null,
+        due: 0,
+        waitMs: 0,
       };
-      this.pending = pending;
-      this.send({ seq: this.expected, chan, flags: 0, opcode, payload });
+      this.pending = p;
+      this.stats.requests++;
+      const bytes = this.send({ seq: this.expected, chan, flags: 0, opcode, payload });
+      this.arm(p, this.timerFor(opcode).wait(bytes));
     });
   }
 
-  private send(packet: Packet): void {
-    const bytes = encodePacket(packet, { crc: this.crc });
-    this.stats.sentPackets++;
-    this.stats.wireBytesOut += bytes.length;
-    this.port.write(bytes);
+  private timerFor(opcode: number): ReplyTimer {
+    let timer = this.timers.get(opcode);
+    if (!timer) this.timers.set(opcode, (timer = new ReplyTimer(this.maxWaitMs)));
+    return timer;
   }
 
-  private ack(packet: Packet): void {
-    this.send({ seq: packet.seq, chan: packet.chan, flags: Flag.ACK, opcode: packet.opcode, payload: new Uint8Array(0) });
+  private arm(p: Pending, ms: number): void {
+    if (p.timer) clearTimeout(p.timer);
+    const now = performance.now();
+    const wait = Math.max(1, Math.min(ms, p.sentAt + this.maxWaitMs - now)); // a stream of garbage cannot keep an attempt alive
+    p.due = now + wait;
+    p.waitMs = wait;
+    p.timer = setTimeout(() => this.expire(p), wait);
   }
 
-  private receive(data: Uint8Array): void {
-    this.stats.wireBytesIn += data.length;
-    const c = this.decoder.counters;
-    const before = c.droppedBytes;
-    const crcErrors = c.headerCrcErrors + c.payloadCrcErrors;
-    this.decoder.push(data, (packet) => this.onPacket(packet));
-    this.stats.droppedBytes += c.droppedBytes - before;
-    const p = this.pending;
-    if (p && p.opcode !== Opcode.PROTO_SYNC) {
-      if (c.headerCrcErrors + c.payloadCrcErrors > crcErrors) {
-        p.broken ??= 'a packet failed its CRC';
-        p.restart(DRAIN_MS);
-      } else if (this.decoder.pendingBytes > 0 && this.pending === p) {
-        // Half a packet: the rest follows at once on a working line; if it does not, bytes were lost.
-        p.restart(p.broken ? DRAIN_MS : Math.max(DRAIN_MS, this.timeoutMs / 4));
-      }
+  private expire(p: Pending): void {
+    if (this.pending !== p) return;
+    // A timer that fires well after it was due means this process was not running (a busy host): the reply may be
+    // waiting unread, and timers run before I/O is read. Such a wait does not count; it starts again.
+    const now = performance.now();
+    if (now - p.due > Math.max(20, p.waitMs / 2) && now - p.sentAt < this.maxWaitMs) return this.arm(p, p.waitMs);
+    this.doubtful = true;
+    this.timerFor(p.opcode).expired();
+    if (p.heard || this.decoder.pendingBytes > 0) {
+      p.broken ??= 'the reply stopped half-way';
+      this.settle(p, this.damaged(p));
+    } else {
+      this.stats.timeouts++;
+      this.settle(p, new V2TimeoutError(`${opcodeName(p.opcode)} on channel ${p.chan}`, Math.round(performance.now() - p.sentAt)));
     }
   }
 
+  private send(packet: Packet): number {
+    const bytes = encodePacket(packet, { crc: this.crc });
+    this.stats.packetsOut++;
+    this.stats.wireBytesOut += bytes.length;
+    this.port.write(bytes);
+    return bytes.length;
+  }
+
+  private receive(data: Uint8Array): void {
+    const now = performance.now();
+    if (this.pending?.heard) this.pending.maxGap = Math.max(this.pending.maxGap, now - this.lastByteAt);
+    this.lastByteAt = now;
+    this.stats.wireBytesIn += data.length;
+    const c = this.decoder.counters;
+    const dropped = c.droppedBytes;
+    const crcErrors = c.headerCrcErrors + c.payloadCrcErrors;
+    const before = this.pending;
+    if (before) before.heard = true;
+    this.decoder.push(data, (packet) => this.onPacket(packet));
+    this.stats.droppedBytes += c.droppedBytes - dropped;
+    this.stats.crcErrors += c.headerCrcErrors + c.payloadCrcErrors - crcErrors;
+    const p = this.pending;
+    if (p && p === before) this.arm(p, this.timerFor(p.opcode).wait());
+  }
+
+  /**
+   * A packet whose header is intact but whose payload is not. If it continues this attempt's reply, the reply is
+   * damaged but its end can still be seen: the camera's sequence numbers are followed to the last fragment, so no
+   * fence is needed afterwards.
+   */
+  private onDamaged(h: PacketHeader): void {
+    const p = this.pending;
+    if (!p || h.flags & Flag.EVENT || p.opcode === Opcode.PROTO_SYNC || h.opcode !== p.opcode || h.chan !== p.chan) return;
+    if (h.flags & Flag.NAK) return; // a damaged NAK: its attempt ends in doubt (the wait runs out)
+    this.follow(p, h.seq, h.flags, h.seq === p.nextSeq ? 'a packet failed its CRC' : `expected sequence ${p.nextSeq}, got ${h.seq}`);
+  }
+
   private onPacket(packet: Packet): void {
-    this.stats.receivedPackets++;
-    const asked = (packet.flags & Flag.ACK_REQ) !== 0;
+    this.stats.packetsIn++;
+    if (packet.flags & Flag.ACK_REQ) this.send({ seq: packet.seq, chan: packet.chan, flags: Flag.ACK, opcode: packet.opcode, payload: new Uint8Array(0) });
     if (packet.flags & Flag.EVENT) {
-      if (asked) this.ack(packet);
+      this.stats.events++;
       const event = packet.payload.length >= 2 ? packet.payload[0]! | (packet.payload[1]! << 8) : 0xffff;
       this.options.onEvent?.(packet.chan, event);
       return;
     }
-    if (this.pending?.opcode === Opcode.PROTO_SYNC) {
-      // Resynchronising: whatever is still in flight from before is stale; only the sync's own answer counts.
-      if (packet.opcode !== Opcode.PROTO_SYNC) return;
-      this.expected = packet.seq;
-    }
-    if (packet.seq !== this.expected) {
-      // A retransmission of what already arrived: the camera missed our ACK; acknowledge it again, drop it.
-      if (packet.flags & Flag.RTX && ((packet.seq + 1) & 0xff) === this.expected) {
-        if (asked) this.ack(packet);
-        return;
-      }
-      // Packets went missing (or the camera counts from elsewhere, as its SEQUENCE NAK shows): follow its numbering.
-      if (this.pending) this.pending.broken ??= `expected sequence ${this.expected}, got ${packet.seq}`;
-    }
-    if (asked) this.ack(packet);
-    this.expected = (packet.seq + 1) & 0xff;
     const p = this.pending;
-    if (!p) return; // a late reply to a request that already failed
-    if (p.broken) {
-      if (packet.flags & Flag.FRAGMENT) p.restart(DRAIN_MS);
-      else this.settle(p, new V2DamagedReplyError(p.broken));
+    if (!p) return this.stray();
+    if (p.opcode === Opcode.PROTO_SYNC) {
+      if (packet.opcode === Opcode.PROTO_SYNC && packet.flags & (Flag.ACK | Flag.NAK)) this.succeed(p);
+      else this.stats.stale++;
       return;
     }
-    if (packet.opcode !== p.opcode || packet.chan !== p.chan) {
-      this.settle(p, new V2ProtocolError(`the camera answered ${opcodeName(packet.opcode)} on channel ${packet.chan} to ${opcodeName(p.opcode)} on channel ${p.chan}`));
-      return;
-    }
+    if (packet.opcode !== p.opcode || packet.chan !== p.chan) return void this.stats.stale++;
+    if (packet.flags & Flag.RTX && p.parts.length > 0 && ((packet.seq + 1) & 0xff) === p.nextSeq) return void this.stats.stale++; // a fragment resent because our ACK was lost
     if (packet.flags & Flag.NAK) {
+      // The camera's state is known: a NAK carries its current sequence number (SEQUENCE NAKs included).
+      this.expected = (packet.seq + 1) & 0xff;
       const status = packet.payload.length >= 2 ? packet.payload[0]! | (packet.payload[1]! << 8) : 1;
-      this.settle(p, new V2StatusError(p.opcode, String(p.chan), status));
-      return;
+      return this.settle(p, p.broken ? this.damaged(p) : new V2StatusError(p.opcode, String(p.chan), status));
     }
-    this.stats.payloadBytesIn += packet.payload.length;
-    p.parts.push(packet.payload);
-    p.size += packet.payload.length;
-    if (packet.flags & Flag.FRAGMENT) {
-      p.restart();
-      return;
+    let why: string | null = null;
+    if (packet.seq !== p.nextSeq) why = `expected sequence ${p.nextSeq}, got ${packet.seq}`;
+    else if (p.size + packet.payload.length > p.maxReply) why = `more than the ${p.maxReply} bytes asked for`;
+    else if (!p.broken) {
+      if (p.parts.length === 0) p.firstAt = performance.now();
+      p.parts.push(packet.payload);
+      p.size += packet.payload.length;
     }
+    this.follow(p, packet.seq, packet.flags, why);
+  }
+
+  /** One more packet of this attempt's reply (whole or damaged): follows its sequence number; the last one ends it. */
+  private follow(p: Pending, seq: number, flags: number, broken: string | null): void {
+    if (broken) p.broken ??= broken;
+    this.expected = p.nextSeq = (seq + 1) & 0xff;
+    if (flags & Flag.FRAGMENT) return;
+    if (p.broken) this.settle(p, this.damaged(p));
+    else this.succeed(p);
+  }
+
+  private damaged(p: Pending): V2DamagedReplyError {
+    this.stats.damaged++;
+    return new V2DamagedReplyError(p.broken ?? 'damaged', concatBytes(p.parts));
+  }
+
+  /** A packet while no attempt waits: the camera sent more than was asked, so later packets are in doubt. */
+  private stray(): void {
+    this.stats.stale++;
+    this.doubtful = true;
+  }
+
+  private succeed(p: Pending): void {
+    const now = performance.now();
+    const timer = this.timerFor(p.opcode);
+    // The wait must cover both the time to the first packet and the pauses inside a reply (a busy host reads late).
+    timer.sample(Math.max((p.firstAt || now) - p.sentAt, p.maxGap));
+    if (p.firstAt) timer.sampleRate(p.size, now - p.firstAt);
+    this.stats.payloadBytesIn += p.size;
     this.settle(p, null);
   }
 
   private settle(p: Pending, error: Error | null): void {
-    clearTimeout(p.timer);
+    if (p.timer) clearTimeout(p.timer);
     if (this.pending === p) this.pending = null;
     if (error) p.reject(error);
     else p.resolve(p.parts.length === 1 ? p.parts[0]! : concatBytes(p.parts));
-  }
-
-  private fail(error: Error): void {
-    if (this.pending) this.settle(this.pending, error);
   }
 }

@@ -22,6 +22,9 @@ export interface DecoderCounters {
 
 export type PacketHandler = (packet: Packet) => void;
 
+/** The header of a packet whose header CRC held but whose payload failed its CRC: what was lost, and where. */
+export type PacketHeader = Omit<Packet, 'payload'> & { length: number };
+
 /**
  * Streaming Protocol V2 decoder. Takes chunks split anywhere and calls back with every verified packet in order.
  * A candidate starts at AA D5; its length must not exceed the max payload, then its header CRC-16 must match, and
@@ -43,6 +46,8 @@ export class PacketDecoder {
   private need = 0;
   private pushing = false;
   private resetRequested = false;
+  /** Told of each packet whose header is intact but whose payload is not (its payload bytes are still rescanned). */
+  onDamaged: ((header: PacketHeader) => void) | null = null;
 
   constructor({ maxPayload = DEFAULT_MAX_PAYLOAD, crc = true }: DecoderOptions = {}) {
     this.maxPayload = checkMaxPayload(maxPayload);
@@ -178,6 +183,7 @@ export class PacketDecoder {
         if (payloadCrc !== readU32(buf, payloadEnd)) {
           counters.payloadCrcErrors++;
           counters.droppedBytes++;
+          this.onDamaged?.({ seq: buf[i + 2] as number, chan: buf[i + 3] as number, flags: buf[i + 4] as number, opcode: buf[i + 5] as number, length });
           i++;
           continue;
         }

@@ -33,7 +33,7 @@ describe('omvd sim on a pty, driven by the omvd CLI over a real serial port', ()
   it('sync --once --json mirrors the recording byte-identical; ls --json then shows it synced', async () => {
     await waitFor(() => existsSync(join(work, 'sd')) && readdirSync(join(work, 'sd')).some((n) => n.endsWith('.bin')), 'the recording to start');
     const root = join(work, 'data');
-    const r = omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json'], { OMVD_CONFIG: join(work, 'no-such-config.json') });
+    const r = omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json'], { XDG_CONFIG_HOME: join(work, 'no-config') });
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.ok).toBe(true);

@@ -30,7 +30,7 @@ describe('device scripts: omvd channels', () => {
     writeFileSync(join(sd, 'notes.txt'), 'not a recording');
     writeFileSync(join(sd, 'fake.bin'), 'not ImageIO either');
     camera = await VirtualCamera.start({ sdDir: sd, fps: 60 });
-    client = new V2Client(camera.link, { timeoutMs: 3000 });
+    client = new V2Client(camera.link);
     await client.connect();
   });
 

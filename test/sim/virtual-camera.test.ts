@@ -18,7 +18,7 @@ describe('virtual camera, native link, in-process', () => {
 
   beforeAll(async () => {
     camera = await VirtualCamera.start({ sdDir: mkdtempSync(join(tmpdir(), 'omvd-vc-')), recordSeconds: 1.5, fps: 20, onLog: (l) => log.push(l) });
-    client = new V2Client(camera.link, { timeoutMs: 2000 });
+    client = new V2Client(camera.link);
     await client.connect();
   });
 

@@ -11,9 +11,13 @@ export interface SimProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts `omvd sim --json` as a user would and waits until it serves its pty. */
-export async function startSim(args: string[], timeoutMs = 60_000): Promise<SimProcess> {
-  const proc = spawnOmvd(['sim', '--json', '--quiet', ...args], {}, 30 * 60_000);
+/**
+ * Starts `omvd sim --json` as a user would and waits until it serves its pty. `nice` runs it at another priority:
+ * a negative one (root only; otherwise it runs as usual) keeps the virtual camera as steady as a real one, whose
+ * own processor a loaded host does not slow.
+ */
+export async function startSim(args: string[], { timeoutMs = 60_000, nice }: { timeoutMs?: number; nice?: number } = {}): Promise<SimProcess> {
+  const proc = spawnOmvd(['sim', '--json', '--quiet', ...args], {}, 30 * 60_000, nice);
   const line = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => {
       proc.child.kill('SIGKILL');

@@ -49,9 +49,10 @@ export interface CliProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts the omvd CLI in the background; it is SIGKILLed if it outlives `timeoutMs`. */
-export function spawnOmvd(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = CHILD_TIMEOUT_MS): CliProcess {
-  const child = spawn(process.execPath, [OMVD_BIN, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the omvd CLI in the background (at niceness `nice`, if given); it is SIGKILLed if it outlives `timeoutMs`. */
+export function spawnOmvd(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = CHILD_TIMEOUT_MS, nice?: number): CliProcess {
+  const command = nice === undefined ? [process.execPath, OMVD_BIN, ...args] : ['nice', '-n', String(nice), process.execPath, OMVD_BIN, ...args];
+  const child = spawn(command[0]!, command.slice(1), { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

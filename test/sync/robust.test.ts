@@ -44,12 +44,12 @@ describe('sync survives a bad line and a dying camera', () => {
       const files = { 'rec_0001.bin': recording(frames, w, h), 'rec_0002.bin': recording(Math.max(1, frames >> 1), w >> 1, h >> 1) };
       const camera = await VirtualCamera.start({ sdDir: await sdWith(files), uid: 'AAAABBBBCCCCDDDDEEEEFFFF' });
       cameras.push(camera);
-      const probe = new V2Client(camera.link, { timeoutMs: 2000 });
+      const probe = new V2Client(camera.link);
       await probe.connect();
       await hashed(probe, 2);
       probe.close();
       const noisy = new NoisyLink(camera.link, rate, 7);
-      const client = new V2Client(noisy, { timeoutMs: 60, attempts: 200 });
+      const client = new V2Client(noisy);
       await client.connect();
       const root = mkdtempSync(join(tmpdir(), 'omvd-robust-root-'));
       const summary = await syncCamera(client, root);
@@ -66,7 +66,7 @@ describe('sync survives a bad line and a dying camera', () => {
     const uid = '111122223333444455556666';
     const first = await VirtualCamera.start({ sdDir: sd, uid });
     const root = mkdtempSync(join(tmpdir(), 'omvd-robust-root-'));
-    const client = new V2Client(first.link, { timeoutMs: 500, attempts: 2 });
+    const client = new V2Client(first.link);
     await client.connect();
     await hashed(client, 1);
     let killed = false;
@@ -83,7 +83,7 @@ describe('sync survives a bad line and a dying camera', () => {
     expect(failed).toBeInstanceOf(Error);
     const second = await VirtualCamera.start({ sdDir: sd, uid });
     cameras.push(second);
-    const again = new V2Client(second.link, { timeoutMs: 2000 });
+    const again = new V2Client(second.link);
     await again.connect();
     await hashed(again, 1);
     const summary = await syncCamera(again, root);

@@ -5,9 +5,10 @@ import { connectCamera } from '../../discovery/connect.js';
 import { cameraCommand } from '../../sync/ctl.js';
 import { checkOutput, loadSessionFile, parseDuration, SessionFileError, type SessionSpec } from '../../capture/session-file.js';
 import { hdf5CaptureSink, recordsCaptureSink, traceCaptureSink, videoCaptureSink, type CaptureSink } from '../../capture/sinks.js';
-import { cameraPorts } from './camera-options.js';
+import type { ClientOptions } from '../../v2/client.js';
+import { cameraPorts, clientOptions, linkOptions, type LinkArgs } from './camera-options.js';
 
-interface Args {
+interface Args extends LinkArgs {
   port?: string[];
   session?: string;
   duration?: string;
@@ -35,11 +36,11 @@ async function openSink(output: string, tags: Record<string, string>, fps: numbe
 }
 
 /** The ports of the cameras with these unique ids, found by asking every OpenMV camera attached. */
-async function portsOf(ids: string[]): Promise<string[]> {
+async function portsOf(ids: string[], options: ClientOptions): Promise<string[]> {
   const wanted = new Set(ids.map((i) => i.toUpperCase()));
   const found = new Map<string, string>();
   for (const port of await cameraPorts(undefined)) {
-    const conn = await connectCamera(port).catch(() => null);
+    const conn = await connectCamera(port, options).catch(() => null);
     if (!conn) continue;
     found.set(conn.client.camera.sysInfo.uniqueId, port);
     await conn.close();
@@ -50,13 +51,13 @@ async function portsOf(ids: string[]): Promise<string[]> {
 }
 
 /** The session from --session, with command-line options taking precedence. */
-async function sessionFrom(args: Args): Promise<SessionSpec> {
+async function sessionFrom(args: Args, options: ClientOptions): Promise<SessionSpec> {
   const spec: SessionSpec = args.session ? await loadSessionFile(args.session) : { cameras: [], to: [], tags: {} };
   const fail = (field: string) => (msg: string): never => {
     throw new SessionFileError('command line', field, msg);
   };
   if (args.port?.length) spec.cameras = (await cameraPorts(args.port)).map((port) => ({ port }));
-  if (args.camera?.length) spec.cameras = [...spec.cameras, ...(await portsOf(args.camera)).map((port) => ({ port }))];
+  if (args.camera?.length) spec.cameras = [...spec.cameras, ...(await portsOf(args.camera, options)).map((port) => ({ port }))];
   if (spec.cameras.length === 0) spec.cameras = (await cameraPorts(undefined)).map((port) => ({ port }));
   for (const c of spec.cameras) {
     if (args.fps !== undefined) c.fps = args.fps;
@@ -77,7 +78,7 @@ export const captureCommand: CommandModule<object, Args> = {
   command: 'capture',
   describe: 'Capture live frames from one or more cameras straight into HDF5, a roverd trace or a record log',
   builder: (y) =>
-    y
+    linkOptions(y)
       .option('port', { type: 'string', array: true, describe: 'camera serial port (repeat for several; default: every OpenMV camera found)' })
       .option('session', { type: 'string', describe: 'a session file (JSON): {"cameras": [{"port", "pixformat", "framesize", "fps", "live_slots"}], "duration", "frames", "to", "tags"}' })
       .option('duration', { type: 'string', describe: 'how long: 30s, 2m, 0.5h (or seconds)' })
@@ -95,12 +96,13 @@ export const captureCommand: CommandModule<object, Args> = {
       .example('$0 capture --port /dev/ttyACM0 --port /dev/ttyACM1 --duration 30s --fps 60 --to hdf5:run.h5 --to trace:run', 'two cameras, 30 s, into one HDF5 file and one trace')
       .example('$0 capture --session run.json --json', 'a capture described in a file') as never,
   handler: async (args) => {
-    const spec = await sessionFrom(args);
+    const client = await clientOptions(args);
+    const spec = await sessionFrom(args, client);
     if (args['record-on-camera']) {
       if (spec.durationS === undefined) throw new SessionFileError('command line', '--duration', 'is needed with --record-on-camera: the camera stops by itself after it');
       const started = [];
       for (const cam of spec.cameras) {
-        const conn = await connectCamera(cam.port!);
+        const conn = await connectCamera(cam.port!, client);
         try {
           await cameraCommand(conn.client, { cmd: 'clock', epoch_ms: Date.now() });
           const reply = await cameraCommand(conn.client, { cmd: 'record', to: 'file', ...sensorSettings(cam), duration_s: spec.durationS });
@@ -128,6 +130,7 @@ export const captureCommand: CommandModule<object, Args> = {
       ...(spec.durationS === undefined ? {} : { durationS: spec.durationS }),
       ...(spec.frames === undefined ? {} : { frames: spec.frames }),
       signal: controller.signal,
+      client,
       onFrame: tty
         ? (cam, f) => {
             const c = counts.get(cam) ?? { frames: 0, dropped: 0, bytes: 0 };

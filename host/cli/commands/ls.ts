@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { fetchCatalog } from '../../sync/catalog.js';
 import { readManifest } from '../../sync/manifest.js';
-import { jsonOption, portOption, rootOption, withCameras } from './camera-options.js';
+import { createLogger } from '../../log.js';
+import { clientOptions, jsonOption, linkOptions, portOption, rootOption, withCameras, type LinkArgs } from './camera-options.js';
 
-interface Args {
+interface Args extends LinkArgs {
   port?: string;
   root: string;
   json: boolean;
@@ -13,10 +14,11 @@ interface Args {
 export const lsCommand: CommandModule<object, Args> = {
   command: 'ls',
   describe: 'List cameras and their recordings, and whether each is synced (verified) into --root',
-  builder: (y) => y.option('port', portOption).option('root', rootOption).option('json', jsonOption) as never,
+  builder: (y) => linkOptions(y.option('port', portOption).option('root', rootOption).option('json', jsonOption)) as never,
   handler: async (args) => {
     const root = resolve(args.root);
-    const cameras = await withCameras(args.port, async (conn) => {
+    const options = await clientOptions(args, createLogger({ json: args.json }));
+    const cameras = await withCameras(args.port, options, async (conn) => {
       const id = conn.client.camera.sysInfo.uniqueId;
       const manifest = await readManifest(resolve(root, id), id);
       const catalog = await fetchCatalog(conn.client);
@@ -24,10 +26,10 @@ export const lsCommand: CommandModule<object, Args> = {
         const have = manifest.recordings[r.name];
         return { ...r, synced: have !== undefined && have.sha256 === r.sha256 && have.size === r.size };
       });
-      return { id, port: conn.path, recordings, refused: catalog.refused.map((x) => x.reason) };
+      return { id, port: conn.path, recordings, refused: catalog.refused.map((x) => x.reason), link: conn.client.stats };
     });
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ ok: true, root, cameras }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ok: true, root, cameras })}\n`);
       return;
     }
     for (const c of cameras) {

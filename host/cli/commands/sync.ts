@@ -4,9 +4,11 @@ import { configPath, loadConfig } from '../../config/config.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { exportSynced } from '../../daemon/export-synced.js';
 import { createLogger } from '../../log.js';
-import { cameraPorts, jsonOption, portOption, rootOption } from './camera-options.js';
+import type { SyncSummary } from '../../sync/engine.js';
+import { Exit, exitCodeForCode, type ExitCode } from '../exit-codes.js';
+import { cameraPorts, clientOptions, jsonOption, linkOptions, portOption, rootOption, type LinkArgs } from './camera-options.js';
 
-interface Args {
+interface Args extends LinkArgs {
   port?: string[];
   root: string;
   once: boolean;
@@ -25,7 +27,39 @@ function options(y: Argv, once: boolean): Argv<Args> {
     .option('export', { type: 'boolean', default: true, describe: `convert each newly synced recording into the formats of the config file (${configPath()}; default: roverd trace + HDF5) under <root>/<camera>/datasets; --no-export skips it` })
     .option('json', { ...jsonOption, describe: 'JSON lines for logs (stderr) and a JSON summary (stdout)' });
   if (once) out = out.option('once', { type: 'boolean', default: false, describe: 'sync what is there now and exit (default: keep syncing until Ctrl-C)' });
-  return out as unknown as Argv<Args>;
+  return linkOptions(out) as unknown as Argv<Args>;
+}
+
+/** One entry per camera, however many sync passes the daemon made of it (their lists merged, the last link counters). */
+function perCamera(summaries: SyncSummary[]): SyncSummary[] {
+  const byId = new Map<string, SyncSummary>();
+  for (const s of summaries) {
+    const had = byId.get(s.camera);
+    if (!had) byId.set(s.camera, { ...s, synced: [...s.synced], failed: [...s.failed], deleted: [...s.deleted], upToDate: [...s.upToDate], refused: [...s.refused] });
+    else {
+      had.synced.push(...s.synced);
+      had.deleted.push(...s.deleted);
+      had.failed = s.failed;
+      had.upToDate = s.upToDate;
+      had.refused = s.refused;
+      had.link = s.link;
+    }
+  }
+  return [...byId.values()];
+}
+
+/**
+ * The exit code of a sync: 130 when interrupted, 3 when a port gave no camera (or it went away) and nothing was
+ * synced, 4 when some recordings were left unsynced, 0 only when every camera asked for was synced whole.
+ */
+function syncExit(interrupted: boolean, cameras: SyncSummary[], failures: { code: string }[]): ExitCode {
+  if (interrupted) return Exit.INTERRUPTED;
+  const failedRecordings = cameras.flatMap((c) => c.failed);
+  const done = cameras.some((c) => c.synced.length > 0 || c.upToDate.length > 0);
+  if (failures.length === 0 && failedRecordings.length === 0) return Exit.OK;
+  if (done) return Exit.PARTIAL;
+  const codes = [...failures, ...failedRecordings].map((f) => exitCodeForCode(f.code));
+  return codes.find((c) => c !== Exit.FAILED) ?? Exit.FAILED;
 }
 
 async function run(args: Args, daemonMode: boolean): Promise<void> {
@@ -34,8 +68,11 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
   const explicit = (args.port ?? []).filter((p) => p !== 'auto');
   const ports = daemonMode && explicit.length === 0 ? ('auto' as const) : await cameraPorts(explicit);
   const formats = args.export ? (await loadConfig()).export.formats : [];
-  const daemon = new Daemon({ root, ports, once: !daemonMode && args.once, deleteAfterSync: args['delete-after-sync'], installScripts: args['install-scripts'], log, onSynced: (_id, summary) => exportSynced(summary, formats, log) });
+  const client = await clientOptions(args);
+  const daemon = new Daemon({ root, ports, once: !daemonMode && args.once, deleteAfterSync: args['delete-after-sync'], installScripts: args['install-scripts'], log, client, onSynced: (_id, summary) => exportSynced(summary, formats, log) });
+  let interrupted = false;
   const stop = (): void => {
+    interrupted = true;
     log.info('stopping after the current chunk');
     daemon.stop();
   };
@@ -43,16 +80,34 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
   process.once('SIGTERM', stop);
   log.info({ root }, daemonMode ? 'omvd daemon started' : 'syncing');
   await daemon.run();
-  const synced = daemon.summaries.flatMap((s) => s.synced.map((r) => ({ camera: s.camera, ...r })));
-  const failed = daemon.summaries.flatMap((s) => s.failed.map((f) => ({ camera: s.camera, ...f })));
-  const refused = daemon.summaries.flatMap((s) => s.refused.map((r) => ({ camera: s.camera, reason: r.reason })));
-  if (args.json) process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, root, synced, failed, refused, cameras: daemon.summaries.map((s) => s.camera) })}\n`);
-  else if (!daemonMode) {
+  const cameras = perCamera(daemon.summaries);
+  const flat = <T>(pick: (s: SyncSummary) => T[]): (T & { camera: string })[] => cameras.flatMap((s) => pick(s).map((x) => ({ camera: s.camera, ...x })));
+  const synced = flat((s) => s.synced);
+  const failed = flat((s) => s.failed);
+  const refused = flat((s) => s.refused.map((r) => ({ reason: r.reason })));
+  const code = daemonMode ? (interrupted ? Exit.OK : syncExit(false, cameras, daemon.failures)) : syncExit(interrupted, cameras, daemon.failures);
+  if (args.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        ok: code === Exit.OK,
+        ...(interrupted ? { interrupted: true } : {}),
+        root,
+        synced,
+        upToDate: flat((s) => s.upToDate.map((name) => ({ name }))),
+        deleted: flat((s) => s.deleted.map((name) => ({ name }))),
+        failed,
+        refused,
+        errors: daemon.failures,
+        cameras: cameras.map((s) => ({ camera: s.camera, dir: s.dir, synced: s.synced.length, upToDate: s.upToDate.length, failed: s.failed.length, deleted: s.deleted.length, link: s.link })),
+      })}\n`,
+    );
+  } else if (!daemonMode) {
     for (const r of synced) process.stdout.write(`synced ${r.camera}/${r.name}: ${r.size} bytes, sha256 ${r.sha256}${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}\n`);
     for (const f of failed) process.stdout.write(`FAILED ${f.camera}/${f.name}: ${f.error}\n`);
     for (const r of refused) process.stdout.write(`refused on ${r.camera}: ${r.reason}\n`);
+    for (const f of daemon.failures) process.stderr.write(`omvd: ${f.camera ? `camera ${f.camera} on ${f.port}` : f.port}: ${f.error}\n`);
   }
-  if (failed.length > 0) process.exitCode = 1;
+  process.exitCode = code;
 }
 
 export const syncCommand: CommandModule<object, Args> = {

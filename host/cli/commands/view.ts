@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { runSession, FRAMESIZES, PIXFORMATS, type CameraSetup } from '../../capture/session.js';
 import { LiveView } from '../../view/server.js';
-import { cameraPorts } from './camera-options.js';
+import { cameraPorts, clientOptions, linkOptions, type LinkArgs } from './camera-options.js';
 
-interface Args {
+interface Args extends LinkArgs {
   port?: string[];
   listen: string;
   fps: number;
@@ -16,7 +16,7 @@ export const viewCommand: CommandModule<object, Args> = {
   command: 'view',
   describe: 'Watch the cameras\' live frames and status in a browser (a local page; nothing is recorded)',
   builder: (y) =>
-    y
+    linkOptions(y)
       .option('port', { type: 'string', array: true, describe: 'camera serial port (repeat for several; default: every OpenMV camera found)' })
       .option('listen', { type: 'string', default: '127.0.0.1:8090', describe: 'address:port to serve on (loopback by default: the page has no authentication)' })
       .option('fps', { type: 'number', default: 15, describe: 'frame rate each camera runs at while viewed' })
@@ -38,7 +38,7 @@ export const viewCommand: CommandModule<object, Args> = {
     process.once('SIGTERM', () => controller.abort());
     process.stdout.write(args.json ? `${JSON.stringify({ ok: true, url })}\n` : `live view on ${url} (Ctrl-C stops)\n`);
     try {
-      await runSession({ cameras, sinks: [view.sink], signal: controller.signal });
+      await runSession({ cameras, sinks: [view.sink], signal: controller.signal, client: await clientOptions(args) });
     } finally {
       await view.close();
     }
