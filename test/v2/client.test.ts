@@ -120,7 +120,7 @@ describe('V2 client', () => {
     expect(reads.slice(0, 2)).toEqual([0, 4082]);
   });
 
-  it('recovers from a corrupted reply (bad CRC) the same way', async () => {
+  it('recovers from a corrupted reply (bad CRC in its payload) by reading again', async () => {
     const { cam, client } = await connected();
     cam.channels[1]!.data = bytes(3000);
     let corrupt = true;
@@ -132,6 +132,10 @@ describe('V2 client', () => {
       return c;
     };
     expect(Buffer.from(await client.read(4, 0, 3000)).equals(Buffer.from(cam.channels[1]!.data))).toBe(true);
+    expect(client.stats.damaged).toBe(1);
+    // Its header was intact, so the link knew the reply had ended: read again at once, without a fence.
+    expect(cam.requests.filter((r) => r.opcode === Opcode.PROTO_GET_CAPS).length).toBe(1);
+    expect(client.stats.fences).toBe(0);
   });
 
   it('gives up with V2TimeoutError when the camera stays silent', async () => {

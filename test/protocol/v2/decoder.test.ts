@@ -67,6 +67,20 @@ describe('PacketDecoder', () => {
     }
   });
 
+  it('tells onDamaged the intact header of a packet whose payload failed its CRC (and only then), at any chunking', () => {
+    const bad = encodePacket({ ...pk(7, 64), flags: 0x04 });
+    bad[40] = (bad[40] as number) ^ 0x10;
+    const headerHit = encodePacket(pk(8, 8));
+    headerHit[3] = 9; // header CRC fails: nothing about it can be trusted, so nothing is reported
+    for (const chunks of [[concat(bad, headerHit, encodePacket(pk(2, 8)))], bytewise(concat(bad, headerHit, encodePacket(pk(2, 8))))]) {
+      const d = new PacketDecoder();
+      const damaged: unknown[] = [];
+      d.onDamaged = (h) => damaged.push(h);
+      expect(decodeAll(chunks, d)).toEqual([pk(2, 8)]);
+      expect(damaged).toEqual([{ seq: 7, chan: 3, flags: 0x04, opcode: 0x26, length: 64 }]);
+    }
+  });
+
   it('drops a packet whose header is corrupt', () => {
     const bad = encodePacket(pk(1, 8));
     bad[3] = 9;
