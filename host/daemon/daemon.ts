@@ -7,7 +7,7 @@ import { OMVD_CHANNELS } from '../sync/catalog.js';
 import { syncCamera, type SyncOptions, type SyncSummary } from '../sync/engine.js';
 import { installScripts } from '../sync/install.js';
 
-export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'chunk' | 'tailPollMs'> {
+export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'chunk' | 'tailPollMs' | 'dryRun'> {
   root: string;
   /** Ports to use; `auto` (default) watches for OpenMV cameras by USB id. */
   ports?: string[] | 'auto';
@@ -20,6 +20,8 @@ export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'ch
   client?: ClientOptions;
   /** Put omvd's device scripts on a camera that lacks them (firmware 5.x, through its stdin channel). */
   installScripts?: boolean;
+  /** Bytes of a recording copied so far, for a progress display. */
+  onCopyProgress?: (camera: string, name: string, bytes: number, total: number) => void;
   /** After each recording is synced (the export hook). */
   onSynced?: (cameraId: string, summary: SyncSummary) => Promise<void> | void;
 }
@@ -35,6 +37,8 @@ export class Daemon {
   readonly summaries: SyncSummary[] = [];
   /** Ports that gave no camera, and cameras whose sync stopped (why, with the error's code). */
   readonly failures: { port: string; camera?: string; code: string; error: string }[] = [];
+  /** Why each port last gave no camera: a state is logged when it begins, not at every look. */
+  private readonly problems = new Map<string, string>();
 
   constructor(private readonly options: DaemonOptions) {}
 
@@ -81,11 +85,15 @@ export class Daemon {
     try {
       conn = await connectCamera(path, { ...this.options.client, log: log.child({ port: path }) });
     } catch (e) {
-      log.warn({ port: path }, `no camera on ${path}: ${(e as Error).message}`);
+      const code = (e as OmvError).code ?? 'EINTERNAL';
+      if (this.problems.get(path) === code) log.debug({ port: path }, `still no camera on ${path}: ${(e as Error).message}`);
+      else log.warn({ port: path }, `no camera on ${path}: ${(e as Error).message}${this.options.once ? '' : ' (looking again every few seconds; logged again when this changes)'}`);
+      this.problems.set(path, code);
       if (this.options.once) this.failures.push({ port: path, code: (e as OmvError).code ?? 'EINTERNAL', error: (e as Error).message });
       if (!this.options.once) await sleep(5000, this.controller.signal);
       return;
     }
+    this.problems.delete(path);
     const id = conn.client.camera.sysInfo.uniqueId;
     const clog = log.child({ camera: id });
     clog.info({ port: path, firmware: conn.client.camera.version.firmware.join('.') }, 'camera connected');
@@ -100,6 +108,7 @@ export class Daemon {
           ...this.options,
           signal: this.controller.signal,
           log: clog,
+          onProgress: (name, bytes, total) => this.options.onCopyProgress?.(id, name, bytes, total),
         });
         this.summaries.push(summary);
         if (summary.synced.length > 0) await this.options.onSynced?.(id, summary);

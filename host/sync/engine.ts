@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OmvError } from '../../protocol/errors.js';
 import type { Logger } from '../log.js';
@@ -9,11 +9,23 @@ import { fetchCatalog, OMVD_CHANNELS, requireChannel, type Catalog } from './cat
 import { cameraCommand } from './ctl.js';
 import { readManifest, writeManifest } from './manifest.js';
 import { mirrorRecording, type MirrorOptions, type MirrorResult } from './mirror.js';
+import { partialPaths } from './partial.js';
 
 export interface SyncOptions extends MirrorOptions {
   /** Delete each recording on the camera once its host copy is verified (the camera checks the hash too). */
   deleteAfterSync?: boolean;
+  /** Only say what would be copied and deleted: nothing is written, on the host or the camera. */
+  dryRun?: boolean;
   log?: Logger;
+}
+
+/** What a dry run would do with one recording. */
+export interface PlannedCopy {
+  name: string;
+  size: number;
+  /** Bytes already verified in its partial copy: the sync would resume there. */
+  resumeFrom: number;
+  open: boolean;
 }
 
 export interface SyncSummary {
@@ -25,6 +37,9 @@ export interface SyncSummary {
   refused: Catalog['refused'];
   failed: { name: string; error: string; code: string }[];
   deleted: string[];
+  /** A dry run's plan: what would be copied, and what --delete-after-sync would delete. */
+  wouldSync?: PlannedCopy[];
+  wouldDelete?: string[];
   /** What the link went through during this sync. */
   link: ClientStats;
 }
@@ -45,12 +60,12 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
   const id = client.camera.sysInfo.uniqueId;
   if (!/^[0-9A-F]{24}$/.test(id)) throw new SyncError(`the camera's unique id "${id}" is not 24 hex digits; refusing to use it as a folder name`);
   const dir = join(root, id);
-  await mkdir(dir, { recursive: true });
+  if (!options.dryRun) await mkdir(dir, { recursive: true });
   const manifest = await readManifest(dir, id);
   manifest.camera = { id, firmware: client.camera.version.firmware.join('.') };
   const catalog = await fetchCatalog(client);
   const fileChan = requireChannel(client, OMVD_CHANNELS.file);
-  const summary: SyncSummary = { camera: id, dir, synced: [], upToDate: [], refused: catalog.refused, failed: [], deleted: [], link: client.stats };
+  const summary: SyncSummary = { camera: id, dir, synced: [], upToDate: [], refused: catalog.refused, failed: [], deleted: [], link: client.stats, ...(options.dryRun ? { wouldSync: [], wouldDelete: [] } : {}) };
   for (const r of catalog.refused) log?.warn(`refused a catalog entry: ${r.reason}`);
   for (const entry of [...catalog.recordings].sort((a, b) => a.name.localeCompare(b.name))) {
     const have = manifest.recordings[entry.name];
@@ -59,6 +74,9 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
     if (verified) summary.upToDate.push(entry.name);
     else if (existsSync(path)) {
       summary.failed.push({ name: entry.name, code: 'ECONFLICT', error: `${path} exists but is not the camera's ${entry.name} (size or hash differ); move it away to sync this recording` });
+      continue;
+    } else if (summary.wouldSync) {
+      summary.wouldSync.push({ name: entry.name, size: entry.size, resumeFrom: await verifiedPartial(dir, entry.name), open: entry.open });
       continue;
     } else {
       try {
@@ -77,6 +95,10 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
         continue;
       }
     }
+    if (verified && options.deleteAfterSync && !entry.open && summary.wouldDelete) {
+      summary.wouldDelete.push(entry.name);
+      continue;
+    }
     if (verified && options.deleteAfterSync && !entry.open) {
       const sha256 = manifest.recordings[entry.name]!.sha256;
       await cameraCommand(client, { cmd: 'delete', name: entry.name, sha256 });
@@ -84,8 +106,18 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
       log?.info(`deleted ${entry.name} on the camera after verifying the host copy`);
     }
   }
-  await writeManifest(dir, manifest);
+  if (!options.dryRun) await writeManifest(dir, manifest);
   summary.link = client.stats;
   log?.debug({ link: summary.link }, 'link statistics');
   return summary;
+}
+
+/** How many bytes of a recording's partial copy are verified (what a sync would resume from). */
+async function verifiedPartial(dir: string, name: string): Promise<number> {
+  try {
+    const state = JSON.parse(await readFile(partialPaths(dir, name).state, 'utf8')) as { verified?: unknown };
+    return Number.isSafeInteger(state.verified) ? (state.verified as number) : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { identifyUsb } from '../../discovery/usb-ids.js';
 import { createLogger } from '../../log.js';
 import { clientOptions, jsonOption, linkOptions, portOption, withCameras, type LinkArgs } from './camera-options.js';
 
@@ -17,7 +18,8 @@ export const infoCommand: CommandModule<object, Args> = {
       const { version, sysInfo, caps, channels } = conn.client.camera;
       // Firmware 5.x speaks Protocol V2 itself; on 4.x it is omvd's scripts that do (device-scripts/omvd/v2link.py).
       const protocolBy = version.firmware[0]! >= 5 ? 'firmware' : 'omvd scripts';
-      return { port: conn.path, protocolBy, version, sysInfo, caps, channels, link: conn.client.stats };
+      const board = identifyUsb(sysInfo.usbVid.toString(16), sysInfo.usbPid.toString(16))?.board ?? `unknown board (USB ${sysInfo.usbVid.toString(16)}:${sysInfo.usbPid.toString(16)})`;
+      return { port: conn.path, board, protocolBy, version, sysInfo, caps, channels, link: conn.client.stats };
     });
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ ok: true, cameras })}\n`);
@@ -26,7 +28,7 @@ export const infoCommand: CommandModule<object, Args> = {
     for (const c of cameras) {
       const s = c.sysInfo;
       process.stdout.write(
-        `${c.port}: camera ${s.uniqueId} (USB ${s.usbVid.toString(16)}:${s.usbPid.toString(16)}), firmware ${c.version.firmware.join('.')}, protocol ${c.version.protocol.join('.')} spoken by the ${c.protocolBy}\n` +
+        `${c.port}: ${c.board} ${s.uniqueId} (USB ${s.usbVid.toString(16)}:${s.usbPid.toString(16)}), firmware ${c.version.firmware.join('.')}, protocol ${c.version.protocol.join('.')} spoken by the ${c.protocolBy}\n` +
           `  caps: crc ${c.caps.crc ? 'on' : 'off'}, acks ${c.caps.ack ? 'on' : 'off'}, max payload ${c.caps.maxPayload} B\n` +
           `  channels: ${c.channels.map((ch) => `${ch.id}:${ch.name}`).join(', ')}\n`,
       );

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { LEGACY_PID, LEGACY_VID, OPENMV_VID } from '../../discovery/usb-ids.js';
-import { DEFAULT_ROOT } from './camera-options.js';
+import { UsageError } from '../usage-error.js';
 
 interface Args {
   print: boolean;
@@ -11,6 +11,15 @@ interface Args {
 }
 
 const hex = (n: number): string => n.toString(16).padStart(4, '0');
+
+/** Where the service keeps its data unless told otherwise: the omvd account's home (see the useradd line). */
+const SERVICE_ROOT = '/var/lib/omvd/data';
+
+/** One ExecStart word, quoted as systemd.service(5) reads it: spaces, quotes, backslashes and % survive. */
+function quoteWord(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) && !word.includes('%')) return word;
+  return `"${word.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%')}"`;
+}
 
 export function udevRule(): string {
   return [
@@ -34,7 +43,7 @@ export function systemdUnit(root: string, user: string): string {
     '[Service]',
     `User=${user}`,
     'SupplementaryGroups=dialout',
-    `ExecStart=${process.execPath} ${main} daemon --root ${root} --json`,
+    `ExecStart=${[process.execPath, main, 'daemon', '--root', root, '--json'].map(quoteWord).join(' ')}`,
     '# SIGINT lets the daemon finish the current chunk and save its resume point',
     'KillSignal=SIGINT',
     'TimeoutStopSec=30',
@@ -52,16 +61,25 @@ export const installServiceCommand: CommandModule<object, Args> = {
   describe: 'Print a udev rule (keeps ModemManager off OpenMV ports) and a systemd unit that runs the daemon',
   builder: (y) =>
     y
-      .option('print', { type: 'boolean', default: true, describe: 'print both files with the commands that install them (omvd never edits /etc itself)' })
-      .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'where the daemon mirrors recordings' })
-      .option('user', { type: 'string', default: process.env.USER ?? 'omvd', describe: 'account the daemon runs as' }) as never,
+      .option('print', { type: 'boolean', default: true, describe: 'print both files with the commands that install them (the only mode: omvd never edits /etc itself)' })
+      .option('root', { type: 'string', default: SERVICE_ROOT, describe: 'where the daemon mirrors recordings' })
+      .option('user', { type: 'string', default: 'omvd', describe: 'account the daemon runs as (the printed commands create it if it is omvd)' }) as never,
   handler: (args) => {
+    if (!args.print) throw new UsageError('install-service only prints the files and the commands that install them (omvd never edits /etc itself); drop --no-print, and save or pipe what it prints');
+    if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(args.user)) throw new UsageError(`--user ${JSON.stringify(args.user)} is not a valid account name`);
     const root = resolve(args.root);
+    const createUser =
+      args.user === 'omvd' ? ['#   useradd --system --home-dir /var/lib/omvd --create-home --groups dialout --shell /usr/sbin/nologin omvd'] : [`#   usermod --append --groups dialout ${args.user}`];
     process.stdout.write(
       `${udevRule()}\n${systemdUnit(root, args.user)}\n` +
-        '# Install (as root): save the two files above under the paths in their first lines, then:\n' +
-        '#   udevadm control --reload-rules && udevadm trigger\n' +
-        '#   systemctl daemon-reload && systemctl enable --now omvd\n',
+        [
+          '# Install (as root): save the two files above under the paths in their first lines, then:',
+          ...createUser,
+          `#   install -d -o ${args.user} -g ${args.user} ${quoteWord(root)}`,
+          '#   udevadm control --reload-rules && udevadm trigger',
+          '#   systemctl daemon-reload && systemctl enable --now omvd',
+          '',
+        ].join('\n'),
     );
   },
 };

@@ -15,6 +15,7 @@ interface Args extends LinkArgs {
   'delete-after-sync': boolean;
   export: boolean;
   'install-scripts': boolean;
+  'dry-run'?: boolean;
   json: boolean;
 }
 
@@ -26,8 +27,33 @@ function options(y: Argv, once: boolean): Argv<Args> {
     .option('install-scripts', { type: 'boolean', default: false, describe: 'put omvd\'s device scripts on a camera that lacks them (firmware 5.x; its recordings are not touched; an existing main.py is kept)' })
     .option('export', { type: 'boolean', default: true, describe: `convert each newly synced recording into the formats of the config file (${configPath()}; default: roverd trace + HDF5) under <root>/<camera>/datasets; --no-export skips it` })
     .option('json', { ...jsonOption, describe: 'JSON lines for logs (stderr) and a JSON summary (stdout)' });
-  if (once) out = out.option('once', { type: 'boolean', default: false, describe: 'sync what is there now and exit (default: keep syncing until Ctrl-C)' });
+  if (once)
+    out = out
+      .option('once', { type: 'boolean', default: false, describe: 'sync what is there now and exit (default: keep syncing until Ctrl-C)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'only show what would be copied (and what --delete-after-sync would delete): nothing is written or deleted' });
   return linkOptions(out) as unknown as Argv<Args>;
+}
+
+/** One status line on the terminal, rewritten in place: the recording being copied, bytes, rate and time left. */
+class CopyProgress {
+  private started = new Map<string, { at: number; from: number }>();
+  private shown = false;
+
+  update(camera: string, name: string, bytes: number, total: number): void {
+    const key = `${camera}/${name}`;
+    const now = Date.now();
+    const start = this.started.get(key) ?? { at: now, from: bytes };
+    this.started.set(key, start);
+    const rate = (bytes - start.from) / Math.max(0.001, (now - start.at) / 1000);
+    const eta = rate > 0 ? Math.ceil((total - bytes) / rate) : NaN;
+    const mb = (n: number): string => (n / 1e6).toFixed(1);
+    process.stderr.write(`\r\x1b[K${camera.slice(-6)}/${name}: ${mb(bytes)}/${mb(total)} MB, ${mb(rate)} MB/s${Number.isFinite(eta) ? `, ${eta} s left` : ''}`);
+    this.shown = true;
+  }
+
+  end(): void {
+    if (this.shown) process.stderr.write('\n');
+  }
 }
 
 /** One entry per camera, however many sync passes the daemon made of it (their lists merged, the last link counters). */
@@ -69,7 +95,20 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
   const ports = daemonMode && explicit.length === 0 ? ('auto' as const) : await cameraPorts(explicit);
   const formats = args.export ? (await loadConfig()).export.formats : [];
   const client = await clientOptions(args);
-  const daemon = new Daemon({ root, ports, once: !daemonMode && args.once, deleteAfterSync: args['delete-after-sync'], installScripts: args['install-scripts'], log, client, onSynced: (_id, summary) => exportSynced(summary, formats, log) });
+  const dryRun = !daemonMode && args['dry-run'] === true;
+  const progress = !daemonMode && !args.json && !dryRun && process.stderr.isTTY ? new CopyProgress() : undefined;
+  const daemon = new Daemon({
+    root,
+    ports,
+    once: dryRun || (!daemonMode && args.once),
+    dryRun,
+    deleteAfterSync: args['delete-after-sync'],
+    installScripts: args['install-scripts'] && !dryRun,
+    log,
+    client,
+    onSynced: (_id, summary) => exportSynced(summary, formats, log),
+    ...(progress ? { onCopyProgress: (camera: string, name: string, bytes: number, total: number) => progress.update(camera, name, bytes, total) } : {}),
+  });
   let interrupted = false;
   const stop = (): void => {
     interrupted = true;
@@ -80,6 +119,7 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
   process.once('SIGTERM', stop);
   log.info({ root }, daemonMode ? 'omvd daemon started' : 'syncing');
   await daemon.run();
+  progress?.end();
   const cameras = perCamera(daemon.summaries);
   const flat = <T>(pick: (s: SyncSummary) => T[]): (T & { camera: string })[] => cameras.flatMap((s) => pick(s).map((x) => ({ camera: s.camera, ...x })));
   const synced = flat((s) => s.synced);
@@ -98,9 +138,16 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
         failed,
         refused,
         errors: daemon.failures,
+        ...(dryRun ? { dryRun: true, wouldSync: flat((s) => s.wouldSync ?? []), wouldDelete: flat((s) => (s.wouldDelete ?? []).map((name) => ({ name }))) } : {}),
         cameras: cameras.map((s) => ({ camera: s.camera, dir: s.dir, synced: s.synced.length, upToDate: s.upToDate.length, failed: s.failed.length, deleted: s.deleted.length, link: s.link })),
       })}\n`,
     );
+  } else if (dryRun) {
+    for (const s of cameras) {
+      for (const w of s.wouldSync ?? []) process.stdout.write(`would copy ${s.camera}/${w.name}: ${w.size - w.resumeFrom} of ${w.size} bytes${w.resumeFrom ? ` (resuming at ${w.resumeFrom})` : ''}${w.open ? ', still being recorded' : ''}\n`);
+      for (const name of s.wouldDelete ?? []) process.stdout.write(`would delete ${s.camera}/${name} on the camera (its host copy is verified)\n`);
+      for (const name of s.upToDate) if (!(s.wouldDelete ?? []).includes(name)) process.stdout.write(`up to date ${s.camera}/${name}\n`);
+    }
   } else if (!daemonMode) {
     for (const r of synced) process.stdout.write(`synced ${r.camera}/${r.name}: ${r.size} bytes, sha256 ${r.sha256}${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}\n`);
     for (const f of failed) process.stdout.write(`FAILED ${f.camera}/${f.name}: ${f.error}\n`);
