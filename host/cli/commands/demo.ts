@@ -53,7 +53,7 @@ export const demoCommand: CommandModule<object, Args> = {
       process.stdout.write(`\nGot ${got.length} recording(s) into ${root}:\n`);
       for (const r of got) process.stdout.write(`  ${r.camera}/${r.name}: ${r.frames} frames ${r.frameSize}, ${r.size} bytes, sha256 ${r.sha256.slice(0, 16)}… verified\n`);
       process.stdout.write(`Datasets (roverd trace, HDF5) in ${join(args.root, got[0]?.camera ?? '<camera>', 'datasets')}\n`);
-      process.stdout.write(`\nNext: omvd sim --help (a camera to play with), omvd daemon --help (the real thing)\n`);
+      process.stdout.write(`\nNext: npx omvd sim --help (a camera to play with), npx omvd daemon --help (the real thing); npm link puts omvd on your PATH\n`);
     }
     if (got.length === 0) process.exitCode = 1;
   },
