@@ -166,12 +166,17 @@ class Live:
 
 
 class Control:
-    """omvd.ctl: write a JSON command (offset 0 starts one), ioctl EXEC runs it, read the JSON reply."""
+    """omvd.ctl: write a JSON command (offset 0 starts one), ioctl EXEC runs it, read the JSON reply.
+
+    A command with an "id" runs once: the host sends EXEC again when it cannot tell whether the first one arrived,
+    and an EXEC of the same id only answers as the first did (a second "record" or "delete" would fail)."""
 
     def __init__(self, state):
         self.state = state
         self.cmd = bytearray()
         self.reply = b'{"ok":true}'
+        self.last_id = None
+        self.last_status = 0
 
     def write(self, offset, data):
         if offset == 0:
@@ -184,17 +189,23 @@ class Control:
     def ioctl(self, cmd, length, arg):
         if cmd != EXEC:
             return 1
+        cid = None
         try:
             command = json.loads(bytes(self.cmd).decode())
             if not isinstance(command, dict):
                 raise ValueError("a command is a JSON object")
+            cid = command.get("id")
+            if cid is not None and cid == self.last_id:
+                return self.last_status
             result = self.state.command(command)
             result["ok"] = True
             self.reply = json.dumps(result).encode()
-            return 0
+            self.last_status = 0
         except Exception as e:
             self.reply = json.dumps({"ok": False, "error": str(e) or repr(e)}).encode()
-            return 1
+            self.last_status = 1
+        self.last_id = cid
+        return self.last_status
 
     def size(self):
         return len(self.reply)

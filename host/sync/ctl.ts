@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { OmvError } from '../../protocol/errors.js';
 import type { V2Client } from '../v2/client.js';
 import { V2StatusError } from '../v2/errors.js';
@@ -14,10 +15,13 @@ export class CameraCommandError extends OmvError {
   }
 }
 
-/** Sends one JSON command to the device scripts' control channel and returns their reply (ok:true), or throws. */
+/**
+ * Sends one JSON command to the device scripts' control channel and returns their reply (ok:true), or throws. Each
+ * command carries a new id, so that an EXEC sent again on a bad line (the first may have run) runs it only once.
+ */
 export async function cameraCommand(client: V2Client, command: Record<string, unknown> & { cmd: string }): Promise<Record<string, unknown>> {
   const chan = requireChannel(client, OMVD_CHANNELS.ctl);
-  await client.write(chan, 0, new TextEncoder().encode(JSON.stringify(command)));
+  await client.write(chan, 0, new TextEncoder().encode(JSON.stringify({ ...command, id: randomBytes(6).toString('hex') })));
   let refused = false;
   try {
     await client.ioctl(chan, CtlIoctl.EXEC);

@@ -83,6 +83,27 @@ describe('device scripts: omvd channels', () => {
     expect((await cameraCommand(client, { cmd: 'status' })).recording).toBeNull();
   });
 
+  it('ctl: an EXEC sent again for the same command id runs it once and answers as the first did', async () => {
+    const ctl = id(OMVD_CHANNELS.ctl);
+    const reply = async (): Promise<Record<string, unknown>> => JSON.parse(new TextDecoder().decode(await client.read(ctl, 0, await client.size(ctl)))) as Record<string, unknown>;
+    const exec = async (command: object): Promise<Record<string, unknown>> => {
+      await client.write(ctl, 0, new TextEncoder().encode(JSON.stringify(command)));
+      await client.ioctl(ctl, 1);
+      return reply();
+    };
+    const files = async (): Promise<string[]> => (await fetchCatalog(client)).recordings.map((r) => r.name);
+    const before = await files();
+    const record = { cmd: 'record', to: 'file', framesize: 'QQVGA', fps: 10, duration_s: 30, id: 'a1' };
+    const first = await exec(record);
+    expect(first.ok).toBe(true);
+    await client.ioctl(ctl, 1); // sent again, as when the host could not tell whether the first EXEC arrived
+    expect(await reply()).toEqual(first);
+    expect((await files()).length).toBe(before.length + 1); // one recording started, not two
+    await exec({ ...record, id: 'a2' }); // a new id is a new command: it runs (and starts the next file)
+    expect((await files()).length).toBe(before.length + 2);
+    await exec({ cmd: 'stop', id: 'a3' });
+  });
+
   it('unknown ioctls are NAKed on every omvd channel', async () => {
     for (const name of Object.values(OMVD_CHANNELS)) await expect(client.ioctl(id(name), 99)).rejects.toMatchObject({ status: Status.FAILED });
     await expect(client.ioctl(id(OMVD_CHANNELS.catalog), CatalogIoctl.SNAPSHOT)).resolves.toBeUndefined();
