@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
 import { DTYPES, type AnyTypedArray, type Dtype } from '../dtype.js';
 import { Hdf5Error } from './errors.js';
 import { FeatureColumn } from './feature.js';
-import { loadH5, type H5Dataset, type H5File, type H5Group } from './h5.js';
+import { loadH5, type H5Dataset, type H5File, type H5Group, type H5Module } from './h5.js';
 import { basinText, checkAttrName, chunkRows, LOG_LINE_BYTES, wrapLogLines, type FileBasin } from './rtdc-rules.js';
 
 /** Root attribute values, typed as dclab checks them: bigint → int64, number → float64, string → UTF-8 string. */
@@ -42,6 +42,7 @@ export class Hdf5Writer {
 
   private constructor(
     readonly path: string,
+    private readonly module: H5Module,
     private readonly file: H5File,
     private readonly filter: { compression?: 'gzip'; compression_opts?: number },
   ) {}
@@ -50,7 +51,7 @@ export class Hdf5Writer {
     const level = options.level ?? 1;
     if (!Number.isInteger(level) || level < 1 || level > 9) throw new Hdf5Error('EHDF5', `gzip level must be an integer from 1 to 9, got ${level}`);
     for (const name of Object.keys(options.attrs ?? {})) checkAttrName(name);
-    const h5 = await loadH5();
+    const { h5, module } = await loadH5();
     const part = `${path}.part`;
     let file: H5File;
     try {
@@ -59,7 +60,7 @@ export class Hdf5Writer {
       throw hdf5Failure(`create ${part}`, err);
     }
     const filter = options.compression === 'none' ? {} : { compression: 'gzip' as const, compression_opts: level };
-    const writer = new Hdf5Writer(path, file, filter);
+    const writer = new Hdf5Writer(path, module, file, filter);
     try {
       writer.commit('create /events/index', () => writer.createFeature('events', 'index', [], 'u8'));
       if (options.attrs) writer.setAttrs(options.attrs);
@@ -181,6 +182,7 @@ export class Hdf5Writer {
         this.file.close();
       });
       this.closed = true;
+      for (const f of this.features.values()) f.free();
       const fd = openSync(this.partPath, 'r+');
       try {
         fsyncSync(fd);
@@ -198,6 +200,7 @@ export class Hdf5Writer {
   abort(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const f of this.features.values()) f.free();
     try {
       this.file.close();
     } catch {
@@ -217,7 +220,7 @@ export class Hdf5Writer {
       ...this.filter,
     });
     if (itemShape.length === 2) for (const [attr, value] of IMAGE_ATTRS) dataset.create_attribute(attr, value, null, `S${value.length}`);
-    this.features.set(`${group}/${name}`, new FeatureColumn(`/${group}/${name}`, dataset, itemShape, dtype, rows));
+    this.features.set(`${group}/${name}`, new FeatureColumn(`/${group}/${name}`, this.module, this.file.file_id, itemShape, dtype, rows));
   }
 
   private writeIndex(count: number): void {
