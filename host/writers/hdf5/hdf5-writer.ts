@@ -1,8 +1,9 @@
 import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
 import { DTYPES, type AnyTypedArray, type Dtype } from '../dtype.js';
+import { filterArgs, type FilterArgs, type Hdf5Compression } from './compression.js';
 import { Hdf5Error } from './errors.js';
 import { FeatureColumn } from './feature.js';
-import { loadH5, type H5Dataset, type H5File, type H5Group, type H5Module } from './h5.js';
+import { loadH5, loadPlugins, type H5Dataset, type H5File, type H5Group, type H5Module } from './h5.js';
 import { basinText, checkAttrName, chunkRows, LOG_LINE_BYTES, wrapLogLines, type FileBasin } from './rtdc-rules.js';
 
 /** Root attribute values, typed as dclab checks them: bigint → int64, number → float64, string → UTF-8 string. */
@@ -10,12 +11,9 @@ export type AttrValue = string | number | bigint;
 export type Attrs = Record<string, AttrValue>;
 
 export interface Hdf5WriterOptions {
-  /** gzip is the one filter both h5wasm and Debian's HDF5 1.10 readers have (dcnum's zstd needs plugins on both). */
-  compression?: 'gzip' | 'none';
-  /**
-   * gzip level, 1 by default: on camera frames level 4 is 40% slower than level 1 for a 2% smaller file
-   * (reference/toolchain.md §4), and frames must be written as fast as the camera makes them.
-   */
+  /** gzip by default; see Hdf5Compression. Every dataset of the file gets it. */
+  compression?: Hdf5Compression;
+  /** gzip 1–9 (1 by default), zstd 1–22 (5 by default, as dcnum). */
   level?: number;
   attrs?: Attrs;
 }
@@ -44,14 +42,14 @@ export class Hdf5Writer {
     readonly path: string,
     private readonly module: H5Module,
     private readonly file: H5File,
-    private readonly filter: { compression?: 'gzip'; compression_opts?: number },
+    private readonly filter: FilterArgs,
   ) {}
 
   static async open(path: string, options: Hdf5WriterOptions = {}): Promise<Hdf5Writer> {
-    const level = options.level ?? 1;
-    if (!Number.isInteger(level) || level < 1 || level > 9) throw new Hdf5Error('EHDF5', `gzip level must be an integer from 1 to 9, got ${level}`);
+    const filter = filterArgs(options.compression, options.level);
     for (const name of Object.keys(options.attrs ?? {})) checkAttrName(name);
     const { h5, module } = await loadH5();
+    if (options.compression === 'zstd') await loadPlugins(module);
     const part = `${path}.part`;
     let file: H5File;
     try {
@@ -59,7 +57,6 @@ export class Hdf5Writer {
     } catch (err) {
       throw hdf5Failure(`create ${part}`, err);
     }
-    const filter = options.compression === 'none' ? {} : { compression: 'gzip' as const, compression_opts: level };
     const writer = new Hdf5Writer(path, module, file, filter);
     try {
       writer.commit('create /events/index', () => writer.createFeature('events', 'index', [], 'u8'));
