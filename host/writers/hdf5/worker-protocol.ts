@@ -12,16 +12,22 @@ export interface QueueFeature {
   group?: string;
 }
 
-/** What the writer thread is started with. `abortFlag[0]` becomes 1 when the main thread aborts. */
+/**
+ * What the writer thread is started with. With `events` (QueueHdf5Writer) it creates /events/frame and those
+ * features and takes `event` messages; without, features come by `require` messages (ThreadedHdf5Writer).
+ * `abortFlag[0]` becomes 1 when the main thread aborts.
+ */
 export interface WorkerSetup {
   path: string;
   options: Hdf5WriterOptions;
-  features: QueueFeature[];
+  events?: QueueFeature[];
   abortFlag: Int32Array;
 }
 
 export type ToWorker =
   | { type: 'event'; frame: number; values: Record<string, AnyTypedArray> }
+  | { type: 'require'; feature: QueueFeature }
+  | { type: 'chunk'; name: string; group: string; data: AnyTypedArray }
   | { type: 'attrs'; attrs: Attrs }
   | { type: 'log'; name: string; lines: string[]; override: boolean }
   | { type: 'table'; name: string; columns: Record<string, AnyTypedArray> }
