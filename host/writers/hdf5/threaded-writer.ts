@@ -40,10 +40,24 @@ export class ThreadedHdf5Writer {
   }
 
   /** Appends rows of a required feature; `data` is a whole number of items in the feature's typed array. */
-  async storeFeatureChunk(name: string, data: AnyTypedArray, group = 'events'): Promise<void> {
+  storeFeatureChunk(name: string, data: AnyTypedArray, group = 'events'): Promise<void> {
+    return this.storeFeatureChunks({ [name]: data }, group);
+  }
+
+  /**
+   * storeFeatureChunk for several features of `group` in one message to the thread, in the record's order: a
+   * frame's image and scalars cost one message instead of one each.
+   */
+  async storeFeatureChunks(chunks: Record<string, AnyTypedArray>, group = 'events'): Promise<void> {
     this.channel.assertOpen();
-    const t = forThread(data);
-    return this.channel.send([{ msg: { type: 'chunk', name, group, data: t.data }, transfer: t.transfer }]);
+    const out: Record<string, AnyTypedArray> = {};
+    const transfer = new Set<ArrayBuffer>();
+    for (const [name, data] of Object.entries(chunks)) {
+      const t = forThread(data);
+      out[name] = t.data;
+      for (const b of t.transfer) transfer.add(b);
+    }
+    return this.channel.send([{ msg: { type: 'chunks', group, chunks: out }, transfer: [...transfer] }]);
   }
 
   async setAttrs(attrs: Attrs): Promise<void> {

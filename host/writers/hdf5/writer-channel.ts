@@ -4,7 +4,7 @@ import { DTYPES, type AnyTypedArray } from '../dtype.js';
 import { Hdf5Error } from './errors.js';
 import type { Hdf5Summary } from './hdf5-writer.js';
 import { errorFrom, type FromWorker, type ToWorker, type WorkerSetup } from './worker-protocol.js';
-import { startWorker } from './worker-thread.js';
+import { acquireWorker, releaseWorker } from './worker-thread.js';
 
 /** Messages posted to the thread and not yet acknowledged; a few keep it busy while the main thread is slow. */
 const IN_FLIGHT = 4;
@@ -15,20 +15,24 @@ export interface Outgoing {
 }
 
 /**
- * The main thread's end of an hdf5-worker thread: a bounded queue of messages (put waits while it is full),
- * posted in order with at most IN_FLIGHT unacknowledged. Any error in the thread fails every pending and later call.
+ * The main thread's end of an hdf5-worker thread, for one file: a bounded queue of messages (put waits while it
+ * is full), posted in order with at most IN_FLIGHT unacknowledged. Any error in the thread fails every pending and
+ * later call. After the file's last word the thread goes back to the pool for the next file.
  */
 export class WriterChannel {
   private readonly queue: AsyncQueue<Outgoing>;
-  private readonly exited: Promise<void>;
+  private readonly ended: Promise<void>;
   private readonly ready: Promise<void>;
   private onReady!: { resolve: () => void; reject: (err: Error) => void };
+  private onEnd!: (reusable: boolean) => void;
   private tail: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private credit: (() => void) | undefined;
   private failure: Error | undefined;
   private summary: Hdf5Summary | undefined;
   private state: 'open' | 'finishing' | 'aborted' = 'open';
+  /** Until the file's last word: after it the thread may already be writing another file, so nothing more is posted. */
+  private live = true;
 
   private constructor(
     readonly path: string,
@@ -38,18 +42,27 @@ export class WriterChannel {
   ) {
     this.queue = new AsyncQueue<Outgoing>(queueSize);
     this.ready = new Promise((resolve, reject) => (this.onReady = { resolve, reject }));
-    this.exited = new Promise((resolve) => worker.once('exit', (code) => {
-      if (!this.summary) this.fail(new Hdf5Error('EHDF5', `the HDF5 writer thread for ${path} stopped (exit code ${code}) before finishing; the incomplete file is left as ${path}.part`));
+    const onMessage = (msg: FromWorker): void => this.receive(msg);
+    const onError = (err: Error): void => this.fail(new Hdf5Error('EHDF5', `the HDF5 writer thread for ${path} crashed: ${err.message}`, { cause: err }));
+    const onExit = (code: number): void => {
+      this.fail(new Hdf5Error('EHDF5', `the HDF5 writer thread for ${path} stopped (exit code ${code}) before finishing; the incomplete file is left as ${path}.part`));
+      this.onEnd(false);
+    };
+    this.ended = new Promise((resolve) => (this.onEnd = (reusable) => {
+      this.live = false;
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      if (reusable) releaseWorker(worker);
       resolve();
     }));
-    worker.on('error', (err) => this.fail(new Hdf5Error('EHDF5', `the HDF5 writer thread for ${path} crashed: ${err.message}`, { cause: err })));
-    worker.on('message', (msg: FromWorker) => this.receive(msg));
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
   }
 
-  /** Starts the thread, which creates `<path>.part`; resolves once the file exists. */
+  /** Hands the file to a writer thread, which creates `<path>.part`; resolves once the file exists. */
   static async open(setup: Omit<WorkerSetup, 'abortFlag'>, queueSize: number): Promise<WriterChannel> {
     const abortFlag = new Int32Array(new SharedArrayBuffer(4));
-    const channel = new WriterChannel(setup.path, startWorker({ ...setup, abortFlag }), abortFlag, queueSize);
+    const worker = acquireWorker();
+    const channel = new WriterChannel(setup.path, worker, abortFlag, queueSize);
+    worker.postMessage({ type: 'open', setup: { ...setup, abortFlag } } satisfies ToWorker);
     await channel.ready;
     void channel.pump();
     return channel;
@@ -83,7 +96,7 @@ export class WriterChannel {
     this.state = 'finishing';
     await this.send([...items, { msg: { type: 'finish' }, transfer: [] }]);
     this.queue.close();
-    await this.exited;
+    await this.ended;
     if (!this.summary) throw this.failure ?? new Hdf5Error('EHDF5', `${this.path} was not finished`);
     return this.summary;
   }
@@ -93,10 +106,9 @@ export class WriterChannel {
     if (this.state !== 'aborted' && !this.summary) {
       this.state = 'aborted';
       this.fail(new Hdf5Error('EABORTED', `writing ${this.path} was aborted; the incomplete file is left as ${this.path}.part`));
-      Atomics.store(this.abortFlag, 0, 1);
-      this.worker.postMessage({ type: 'abort' } satisfies ToWorker);
+      this.stopThread();
     }
-    await this.exited;
+    await this.ended;
   }
 
   private receive(msg: FromWorker): void {
@@ -104,8 +116,12 @@ export class WriterChannel {
     else if (msg.type === 'ack') {
       this.inFlight--;
       this.credit?.();
-    } else if (msg.type === 'done') this.summary = msg.summary;
-    else if (msg.type === 'error') this.fail(errorFrom(msg));
+    } else {
+      if (msg.type === 'done') this.summary = msg.summary;
+      else if (msg.type === 'error') this.fail(errorFrom(msg));
+      else this.fail(new Hdf5Error('EABORTED', `writing ${this.path} was aborted; the incomplete file is left as ${this.path}.part`));
+      this.onEnd(true);
+    }
   }
 
   /** Moves queued messages to the thread, keeping at most IN_FLIGHT unacknowledged. */
@@ -121,9 +137,15 @@ export class WriterChannel {
       if (this.failure) return; // the queue was failed by fail(), which also rejects every pending call
       const message = err instanceof Error ? err.message : String(err);
       this.fail(new Hdf5Error('EHDF5', `could not pass data to the HDF5 writer thread for ${this.path} (${message}); the incomplete file is left as ${this.path}.part`, { cause: err }));
-      Atomics.store(this.abortFlag, 0, 1);
-      this.worker.postMessage({ type: 'abort' } satisfies ToWorker);
+      this.stopThread();
     }
+  }
+
+  /** Tells the thread to abort the file: at once through the flag, and by message in case it is waiting for one. */
+  private stopThread(): void {
+    if (!this.live) return;
+    Atomics.store(this.abortFlag, 0, 1);
+    this.worker.postMessage({ type: 'abort' } satisfies ToWorker);
   }
 
   private fail(err: Error): void {

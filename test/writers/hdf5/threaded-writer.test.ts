@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ThreadedHdf5Writer } from '../../../host/writers/hdf5/threaded-writer.js';
+import { acquireWorker, releaseWorker } from '../../../host/writers/hdf5/worker-thread.js';
 import { frameBytes, h5py, sha256, tmpFile } from './support.js';
 
 const W = 32;
@@ -66,5 +67,30 @@ print(json.dumps({c: {"sha": hashlib.sha256(f[c]["image"][:].tobytes()).hexdiges
     await expect(w.requireFeature('x', [], 'f16' as never)).rejects.toThrow(/unknown dtype f16/);
     await w.abort();
     await expect(w.storeFeatureChunk('x', Float64Array.of(1))).rejects.toMatchObject({ code: 'EABORTED' });
+  });
+});
+
+describe('writer threads, kept for the next file', () => {
+  it('are handed out again once a file is done', () => {
+    const worker = acquireWorker();
+    releaseWorker(worker);
+    expect(acquireWorker()).toBe(worker);
+    releaseWorker(worker);
+  });
+
+  it('write the next file intact after one that failed and one that was aborted', async () => {
+    const failed = await ThreadedHdf5Writer.open(tmpFile('failed.h5'));
+    await failed.storeFeatureChunk('area', Float64Array.of(1));
+    await expect(failed.close()).rejects.toThrow(/area was not created/);
+    const aborted = await ThreadedHdf5Writer.open(tmpFile('aborted.h5'));
+    await aborted.requireFeature('image', [H, W], 'u1');
+    for (let i = 0; i < 20; i++) void aborted.storeFeatureChunk('image', frameBytes(i, H * W)).catch(() => undefined);
+    await aborted.abort();
+    const path = tmpFile('next.h5');
+    const next = await ThreadedHdf5Writer.open(path);
+    await next.requireFeature('image', [H, W], 'u1');
+    for (let i = 0; i < 20; i++) await next.storeFeatureChunk('image', frameBytes(i, H * W));
+    await next.close();
+    expect(h5py<string>('print(json.dumps(hashlib.sha256(f["events/image"][:].tobytes()).hexdigest()))', path)).toBe(sha256(...Array.from({ length: 20 }, (_, i) => frameBytes(i, H * W))));
   });
 });
