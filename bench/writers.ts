@@ -8,6 +8,7 @@ import { BlobChannel } from '../host/writers/channels/blob.js';
 import { RawChannel } from '../host/writers/channels/raw.js';
 import type { Hdf5Compression } from '../host/writers/hdf5/compression.js';
 import { Hdf5Writer } from '../host/writers/hdf5/hdf5-writer.js';
+import { ThreadedHdf5Writer } from '../host/writers/hdf5/threaded-writer.js';
 import { chunkRows } from '../host/writers/hdf5/rtdc-rules.js';
 import { RecordLog } from '../host/writers/records.js';
 import { VideoWriter } from '../host/writers/video/video-writer.js';
@@ -74,6 +75,46 @@ async function omvdFps(frames: Uint8Array[], path: string, compression: Hdf5Comp
 }
 
 /**
+ * The longest the event loop goes without a turn while frames are written one by one, yielding between frames as
+ * a capture does (what delays its ring reader): the median of RUNS files, after an untimed one.
+ */
+async function longestStall(frames: Uint8Array[], path: string, threaded: boolean): Promise<number> {
+  const once = async (): Promise<number> => {
+    let longest = 0;
+    let last = performance.now();
+    const tick = setInterval(() => {
+      const t = performance.now();
+      longest = Math.max(longest, t - last);
+      last = t;
+    }, 1);
+    try {
+      if (threaded) {
+        const w = await ThreadedHdf5Writer.open(path);
+        await w.requireFeature('image', [H, W], 'u1');
+        // Copies: the writer takes (detaches) arrays that own their buffer, and the frames are used again.
+        for (const f of frames) await w.storeFeatureChunk('image', f.slice());
+        await w.close();
+      } else {
+        const w = await Hdf5Writer.open(path);
+        w.requireFeature('image', [H, W], 'u1');
+        for (const f of frames) {
+          w.storeFeatureChunk('image', f);
+          await new Promise(setImmediate);
+        }
+        w.close();
+      }
+    } finally {
+      clearInterval(tick);
+    }
+    return longest;
+  };
+  await once();
+  const stalls: number[] = [];
+  for (let i = 0; i < RUNS; i++) stalls.push(await once());
+  return stalls.sort((a, b) => a - b)[RUNS >> 1] as number;
+}
+
+/**
  * bench/writers: frames per second into each writer, for 320×240 grayscale frames and for JPEG frames of the same
  * scene; HDF5 against h5py (same chunks and gzip level, same run; zstd, which Debian's h5py cannot write, against
  * gzip's file size), blob writes against plain fs.writeFile.
@@ -93,6 +134,8 @@ export async function writers(): Promise<string[]> {
       if (compression === 'gzip') Object.assign(gzip, { bytes: omvd.bytes, pyFps });
       lines.push(`writers hdf5 320×240 gray, ${compression === 'gzip' ? 'gzip 1' : 'no compression'}, chunks of ${rows}: omvd ${fmt(omvd.fps, 0)} frames/s, h5py ${fmt(pyFps, 0)} frames/s, ratio ${fmt(omvd.fps / pyFps, 2)}×${compression === 'gzip' ? ' (target ≥ 1.0×)' : ''}`);
     }
+    const stalls = [await longestStall(gray, join(dir, 'stall.rtdc'), false), await longestStall(gray, join(dir, 'stall.rtdc'), true)];
+    lines.push(`writers hdf5 gzip 1 frame by frame, longest event-loop stall: Hdf5Writer ${fmt(stalls[0] as number, 1)} ms (a chunk's gzip), ThreadedHdf5Writer ${fmt(stalls[1] as number, 1)} ms`);
     const zstd = await omvdFps(gray, join(dir, 'omvd-zstd.rtdc'), 'zstd');
     lines.push(`writers hdf5 320×240 gray, zstd 5 (dcnum's filter): omvd ${fmt(zstd.fps, 0)} frames/s, ${fmt(zstd.fps / gzip.pyFps, 2)}× h5py's gzip 1; file ${fmt((100 * zstd.bytes) / gzip.bytes, 0)}% of gzip 1's`);
 
