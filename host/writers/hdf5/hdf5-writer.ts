@@ -28,10 +28,11 @@ const IMAGE_ATTRS = [['CLASS', 'IMAGE'], ['IMAGE_VERSION', '1.2'], ['IMAGE_SUBCL
 const NAME = /^[^/.][^/]*$/;
 
 /**
- * An `.rtdc` file as dcnum's HDF5Writer makes it, on h5wasm and synchronous (run it in a Worker to keep gzip off the
- * event loop; see QueueHdf5Writer). Features live in /events (or another group), resizable along axis 0 and written
- * in whole chunks; /events/index (1..N) and `experiment:event count` are written by close(). The file is
- * `<path>.part` until close() renames it, so a crash never leaves a half-written file under the final name.
+ * An `.rtdc` file as dcnum's HDF5Writer makes it, on h5wasm and synchronous (to keep compression off the event
+ * loop, use it on the writer thread: QueueHdf5Writer for events by frame number, ThreadedHdf5Writer for its own
+ * calls). Features live in /events (or another group), resizable along axis 0 and written in whole chunks;
+ * /events/index (1..N) and `experiment:event count` are written by close(). The file is `<path>.part` until
+ * close() renames it, so a crash never leaves a half-written file under the final name.
  * Default libver: HDF5 1.10 (Debian's h5py, h5dump) cannot read `latest`.
  */
 export class Hdf5Writer {

@@ -5,7 +5,7 @@ import { basinText, checkAttrName, type FileBasin } from './rtdc-rules.js';
 import { forThread, WriterChannel } from './writer-channel.js';
 
 export interface ThreadedHdf5WriterOptions extends Hdf5WriterOptions {
-  /** Calls queued for the writer thread before the next one waits (64 by default: one frame is several calls). */
+  /** Calls queued for the writer thread before the next one waits (16 by default). */
   queueSize?: number;
 }
 
@@ -25,7 +25,7 @@ export class ThreadedHdf5Writer {
   static async open(path: string, options: ThreadedHdf5WriterOptions = {}): Promise<ThreadedHdf5Writer> {
     for (const name of Object.keys(options.attrs ?? {})) checkAttrName(name);
     const { compression, level, attrs } = options;
-    return new ThreadedHdf5Writer(path, await WriterChannel.open({ path, options: { compression, level, attrs } }, options.queueSize ?? 64));
+    return new ThreadedHdf5Writer(path, await WriterChannel.open({ path, options: { compression, level, attrs } }, options.queueSize ?? 16));
   }
 
   get partPath(): string {
