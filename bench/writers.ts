@@ -29,49 +29,59 @@ async function timed(run: () => Promise<void> | void): Promise<number> {
 const RUNS = 3;
 
 /**
- * h5py writing the same frames, same chunks, same gzip level, appended chunk by chunk as dcnum does: the median
- * of RUNS files, timed inside Python (so neither the interpreter's start nor h5py's import counts).
+ * Seconds for h5py to write the same frames, same chunks, same gzip level, appended chunk by chunk as dcnum does
+ * (`frames` is the raw file of them); timed inside Python, so neither the interpreter's start nor h5py's import
+ * counts.
  */
-function h5pyFps(frames: Uint8Array[], dir: string, rows: number, gzip: boolean): number {
-  const raw = join(dir, 'frames.u1');
-  writeFileSync(raw, Buffer.concat(frames));
+function h5pySeconds(frames: string, out: string, rows: number, compression: 'gzip' | 'none'): number {
   const script = `
 import sys, time, h5py, numpy
 n, h, w, rows = ${N}, ${H}, ${W}, ${rows}
 data = numpy.fromfile(sys.argv[1], dtype='u1').reshape(n, h, w)
-times = []
-for run in range(${RUNS}):
-    t = time.perf_counter()
-    with h5py.File(sys.argv[2], 'w') as f:
-        ds = f.create_dataset('events/image', shape=(0, h, w), maxshape=(None, h, w), dtype='u1', chunks=(rows, h, w), **({'compression': 'gzip', 'compression_opts': 1} if sys.argv[3] == 'gzip' else {}))
-        for at in range(0, n, rows):
-            part = data[at:at + rows]
-            ds.resize(at + len(part), axis=0)
-            ds[at:at + len(part)] = part
-    times.append(time.perf_counter() - t)
-print(n / sorted(times)[len(times) // 2])
+t = time.perf_counter()
+with h5py.File(sys.argv[2], 'w') as f:
+    ds = f.create_dataset('events/image', shape=(0, h, w), maxshape=(None, h, w), dtype='u1', chunks=(rows, h, w), **({'compression': 'gzip', 'compression_opts': 1} if sys.argv[3] == 'gzip' else {}))
+    for at in range(0, n, rows):
+        part = data[at:at + rows]
+        ds.resize(at + len(part), axis=0)
+        ds[at:at + len(part)] = part
+print(time.perf_counter() - t)
 `;
-  const r = spawnSync(DEBIAN_PYTHON, ['-c', script, raw, join(dir, 'h5py.h5'), gzip ? 'gzip' : 'none'], { encoding: 'utf8' });
+  const r = spawnSync(DEBIAN_PYTHON, ['-c', script, frames, out, compression], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bench/writers needs Debian's python3-h5py (${DEBIAN_PYTHON}; apt-get install python3-h5py): ${r.stderr || r.error?.message}`);
   return Number(r.stdout.trim());
 }
 
-/**
- * omvd's frames/s into one .rtdc (open to close, fsync and rename included): the median of RUNS files, after one
- * untimed file, since h5wasm's load and WebAssembly's first, slower compile are once per process, like Python's
- * start. Returns the file's size too.
- */
-async function omvdFps(frames: Uint8Array[], path: string, compression: Hdf5Compression): Promise<{ fps: number; bytes: number }> {
-  const write = async (): Promise<number> => timed(async () => {
+/** Seconds for omvd to write the frames into one .rtdc, open to close (fsync and rename included). */
+async function omvdSeconds(frames: Uint8Array[], path: string, compression: Hdf5Compression): Promise<number> {
+  return timed(async () => {
     const w = await Hdf5Writer.open(path, { compression });
     w.requireFeature('image', [H, W], 'u1');
     for (const f of frames) w.storeFeatureChunk('image', f);
     w.close();
   });
-  await write();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) times.push(await write());
-  return { fps: N / (times.sort((a, b) => a - b)[RUNS >> 1] as number), bytes: statSync(path).size };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+
+/**
+ * omvd against h5py, file by file in turn (so a change in the machine's load falls on both), medians of RUNS, after
+ * one untimed omvd file: h5wasm's load and WebAssembly's first, slower compile are once per process, like Python's
+ * start and h5py's import. Also what that first file took longer, and the file sizes.
+ */
+async function againstH5py(frames: Uint8Array[], dir: string, rows: number, compression: 'gzip' | 'none') {
+  const raw = join(dir, 'frames.u1');
+  writeFileSync(raw, Buffer.concat(frames));
+  const ours = join(dir, `omvd-${compression}.rtdc`);
+  const theirs = join(dir, `h5py-${compression}.h5`);
+  const first = await omvdSeconds(frames, ours, compression);
+  const omvd: number[] = [];
+  const h5py: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    omvd.push(await omvdSeconds(frames, ours, compression));
+    h5py.push(h5pySeconds(raw, theirs, rows, compression));
+  }
+  return { omvdFps: N / median(omvd), pyFps: N / median(h5py), firstExtraMs: (first - median(omvd)) * 1000, bytes: statSync(ours).size };
 }
 
 /**
@@ -111,7 +121,7 @@ async function longestStall(frames: Uint8Array[], path: string, threaded: boolea
   await once();
   const stalls: number[] = [];
   for (let i = 0; i < RUNS; i++) stalls.push(await once());
-  return stalls.sort((a, b) => a - b)[RUNS >> 1] as number;
+  return median(stalls);
 }
 
 /**
@@ -127,17 +137,18 @@ export async function writers(): Promise<string[]> {
     const jpegs = await Promise.all(gray.map((g) => sharp(g, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 90 }).toBuffer().then((b) => new Uint8Array(b))));
     const rows = chunkRows([H, W], 'u1');
 
-    const gzip = { bytes: 0, pyFps: 0 };
-    for (const compression of ['gzip', 'none'] as const) {
-      const omvd = await omvdFps(gray, join(dir, `omvd-${compression}.rtdc`), compression);
-      const pyFps = h5pyFps(gray, dir, rows, compression === 'gzip');
-      if (compression === 'gzip') Object.assign(gzip, { bytes: omvd.bytes, pyFps });
-      lines.push(`writers hdf5 320×240 gray, ${compression === 'gzip' ? 'gzip 1' : 'no compression'}, chunks of ${rows}: omvd ${fmt(omvd.fps, 0)} frames/s, h5py ${fmt(pyFps, 0)} frames/s, ratio ${fmt(omvd.fps / pyFps, 2)}×${compression === 'gzip' ? ' (target ≥ 1.0×)' : ''}`);
-    }
+    const gzip = await againstH5py(gray, dir, rows, 'gzip');
+    const uncompressed = await againstH5py(gray, dir, rows, 'none');
+    lines.push(`writers hdf5 320×240 gray, gzip 1, chunks of ${rows}: omvd ${fmt(gzip.omvdFps, 0)} frames/s, h5py ${fmt(gzip.pyFps, 0)} frames/s, ratio ${fmt(gzip.omvdFps / gzip.pyFps, 2)}× (target ≥ 1.0×); the process's first file took ${fmt(gzip.firstExtraMs, 0)} ms more (h5wasm's load and first compile)`);
+    lines.push(`writers hdf5 320×240 gray, no compression, chunks of ${rows}: omvd ${fmt(uncompressed.omvdFps, 0)} frames/s, h5py ${fmt(uncompressed.pyFps, 0)} frames/s, ratio ${fmt(uncompressed.omvdFps / uncompressed.pyFps, 2)}×`);
     const stalls = [await longestStall(gray, join(dir, 'stall.rtdc'), false), await longestStall(gray, join(dir, 'stall.rtdc'), true)];
     lines.push(`writers hdf5 gzip 1 frame by frame, longest event-loop stall: Hdf5Writer ${fmt(stalls[0] as number, 1)} ms (a chunk's gzip), ThreadedHdf5Writer ${fmt(stalls[1] as number, 1)} ms`);
-    const zstd = await omvdFps(gray, join(dir, 'omvd-zstd.rtdc'), 'zstd');
-    lines.push(`writers hdf5 320×240 gray, zstd 5 (dcnum's filter): omvd ${fmt(zstd.fps, 0)} frames/s, ${fmt(zstd.fps / gzip.pyFps, 2)}× h5py's gzip 1; file ${fmt((100 * zstd.bytes) / gzip.bytes, 0)}% of gzip 1's`);
+    const zstd = join(dir, 'omvd-zstd.rtdc');
+    await omvdSeconds(gray, zstd, 'zstd');
+    const zstdTimes: number[] = [];
+    for (let i = 0; i < RUNS; i++) zstdTimes.push(await omvdSeconds(gray, zstd, 'zstd'));
+    const zstdFps = N / median(zstdTimes);
+    lines.push(`writers hdf5 320×240 gray, zstd 5 (dcnum's filter): omvd ${fmt(zstdFps, 0)} frames/s, ${fmt(zstdFps / gzip.pyFps, 2)}× h5py's gzip 1; file ${fmt((100 * statSync(zstd).size) / gzip.bytes, 0)}% of gzip 1's`);
 
     await mkdir(join(dir, 'plain'));
     const plain = await timed(async () => {
