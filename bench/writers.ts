@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { BlobChannel } from '../host/writers/channels/blob.js';
 import { RawChannel } from '../host/writers/channels/raw.js';
+import type { Hdf5Compression } from '../host/writers/hdf5/compression.js';
 import { Hdf5Writer } from '../host/writers/hdf5/hdf5-writer.js';
+import { ThreadedHdf5Writer } from '../host/writers/hdf5/threaded-writer.js';
 import { chunkRows } from '../host/writers/hdf5/rtdc-rules.js';
 import { RecordLog } from '../host/writers/records.js';
 import { VideoWriter } from '../host/writers/video/video-writer.js';
@@ -24,10 +26,14 @@ async function timed(run: () => Promise<void> | void): Promise<number> {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
-/** h5py writing the same frames, same chunks, same gzip level, appended chunk by chunk as dcnum does. */
-function h5pyFps(frames: Uint8Array[], dir: string, rows: number, gzip: boolean): number {
-  const raw = join(dir, 'frames.u1');
-  writeFileSync(raw, Buffer.concat(frames));
+const RUNS = 3;
+
+/**
+ * Seconds for h5py to write the same frames, same chunks, same gzip level, appended chunk by chunk as dcnum does
+ * (`frames` is the raw file of them); timed inside Python, so neither the interpreter's start nor h5py's import
+ * counts.
+ */
+function h5pySeconds(frames: string, out: string, rows: number, compression: 'gzip' | 'none'): number {
   const script = `
 import sys, time, h5py, numpy
 n, h, w, rows = ${N}, ${H}, ${W}, ${rows}
@@ -39,16 +45,89 @@ with h5py.File(sys.argv[2], 'w') as f:
         part = data[at:at + rows]
         ds.resize(at + len(part), axis=0)
         ds[at:at + len(part)] = part
-print(n / (time.perf_counter() - t))
+print(time.perf_counter() - t)
 `;
-  const r = spawnSync(DEBIAN_PYTHON, ['-c', script, raw, join(dir, 'h5py.h5'), gzip ? 'gzip' : 'none'], { encoding: 'utf8' });
+  const r = spawnSync(DEBIAN_PYTHON, ['-c', script, frames, out, compression], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bench/writers needs Debian's python3-h5py (${DEBIAN_PYTHON}; apt-get install python3-h5py): ${r.stderr || r.error?.message}`);
   return Number(r.stdout.trim());
 }
 
+/** Seconds for omvd to write the frames into one .rtdc, open to close (fsync and rename included). */
+async function omvdSeconds(frames: Uint8Array[], path: string, compression: Hdf5Compression): Promise<number> {
+  return timed(async () => {
+    const w = await Hdf5Writer.open(path, { compression });
+    w.requireFeature('image', [H, W], 'u1');
+    for (const f of frames) w.storeFeatureChunk('image', f);
+    w.close();
+  });
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+
+/**
+ * omvd against h5py, file by file in turn (so a change in the machine's load falls on both), medians of RUNS, after
+ * one untimed omvd file: h5wasm's load and WebAssembly's first, slower compile are once per process, like Python's
+ * start and h5py's import. Also what that first file took longer, and the file sizes.
+ */
+async function againstH5py(frames: Uint8Array[], dir: string, rows: number, compression: 'gzip' | 'none') {
+  const raw = join(dir, 'frames.u1');
+  writeFileSync(raw, Buffer.concat(frames));
+  const ours = join(dir, `omvd-${compression}.rtdc`);
+  const theirs = join(dir, `h5py-${compression}.h5`);
+  const first = await omvdSeconds(frames, ours, compression);
+  const omvd: number[] = [];
+  const h5py: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    omvd.push(await omvdSeconds(frames, ours, compression));
+    h5py.push(h5pySeconds(raw, theirs, rows, compression));
+  }
+  return { omvdFps: N / median(omvd), pyFps: N / median(h5py), firstExtraMs: (first - median(omvd)) * 1000, bytes: statSync(ours).size };
+}
+
+/**
+ * The longest the event loop goes without a turn while frames are written one by one, yielding between frames as
+ * a capture does (what delays its ring reader): the median of RUNS files, after an untimed one.
+ */
+async function longestStall(frames: Uint8Array[], path: string, threaded: boolean): Promise<number> {
+  const once = async (): Promise<number> => {
+    let longest = 0;
+    let last = performance.now();
+    const tick = setInterval(() => {
+      const t = performance.now();
+      longest = Math.max(longest, t - last);
+      last = t;
+    }, 1);
+    try {
+      if (threaded) {
+        const w = await ThreadedHdf5Writer.open(path);
+        await w.requireFeature('image', [H, W], 'u1');
+        // Copies: the writer takes (detaches) arrays that own their buffer, and the frames are used again.
+        for (const f of frames) await w.storeFeatureChunk('image', f.slice());
+        await w.close();
+      } else {
+        const w = await Hdf5Writer.open(path);
+        w.requireFeature('image', [H, W], 'u1');
+        for (const f of frames) {
+          w.storeFeatureChunk('image', f);
+          await new Promise(setImmediate);
+        }
+        w.close();
+      }
+    } finally {
+      clearInterval(tick);
+    }
+    return longest;
+  };
+  await once();
+  const stalls: number[] = [];
+  for (let i = 0; i < RUNS; i++) stalls.push(await once());
+  return median(stalls);
+}
+
 /**
  * bench/writers: frames per second into each writer, for 320×240 grayscale frames and for JPEG frames of the same
- * scene; HDF5 against h5py (same chunks and gzip level, same run), blob writes against plain fs.writeFile.
+ * scene; HDF5 against h5py (same chunks and gzip level, same run; zstd, which Debian's h5py cannot write, against
+ * gzip's file size), blob writes against plain fs.writeFile.
  */
 export async function writers(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'omvd-bench-writers-'));
@@ -58,17 +137,18 @@ export async function writers(): Promise<string[]> {
     const jpegs = await Promise.all(gray.map((g) => sharp(g, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 90 }).toBuffer().then((b) => new Uint8Array(b))));
     const rows = chunkRows([H, W], 'u1');
 
-    for (const gzip of [true, false]) {
-      const h5 = await timed(async () => {
-        const w = await Hdf5Writer.open(join(dir, `omvd-${gzip}.rtdc`), { compression: gzip ? 'gzip' : 'none' });
-        w.requireFeature('image', [H, W], 'u1');
-        for (const f of gray) w.storeFeatureChunk('image', f);
-        w.close();
-      });
-      const omvdFps = N / h5;
-      const pyFps = h5pyFps(gray, dir, rows, gzip);
-      lines.push(`writers hdf5 320×240 gray, ${gzip ? 'gzip 1' : 'no compression'}, chunks of ${rows}: omvd ${fmt(omvdFps, 0)} frames/s, h5py ${fmt(pyFps, 0)} frames/s, ratio ${fmt(omvdFps / pyFps, 2)}×${gzip ? ' (target ≥ 1.0×)' : ''}`);
-    }
+    const gzip = await againstH5py(gray, dir, rows, 'gzip');
+    const uncompressed = await againstH5py(gray, dir, rows, 'none');
+    lines.push(`writers hdf5 320×240 gray, gzip 1, chunks of ${rows}: omvd ${fmt(gzip.omvdFps, 0)} frames/s, h5py ${fmt(gzip.pyFps, 0)} frames/s, ratio ${fmt(gzip.omvdFps / gzip.pyFps, 2)}× (target ≥ 1.0×); the process's first file took ${fmt(gzip.firstExtraMs, 0)} ms more (h5wasm's load and first compile)`);
+    lines.push(`writers hdf5 320×240 gray, no compression, chunks of ${rows}: omvd ${fmt(uncompressed.omvdFps, 0)} frames/s, h5py ${fmt(uncompressed.pyFps, 0)} frames/s, ratio ${fmt(uncompressed.omvdFps / uncompressed.pyFps, 2)}×`);
+    const stalls = [await longestStall(gray, join(dir, 'stall.rtdc'), false), await longestStall(gray, join(dir, 'stall.rtdc'), true)];
+    lines.push(`writers hdf5 gzip 1 frame by frame, longest event-loop stall: Hdf5Writer ${fmt(stalls[0] as number, 1)} ms (a chunk's gzip), ThreadedHdf5Writer ${fmt(stalls[1] as number, 1)} ms`);
+    const zstd = join(dir, 'omvd-zstd.rtdc');
+    await omvdSeconds(gray, zstd, 'zstd');
+    const zstdTimes: number[] = [];
+    for (let i = 0; i < RUNS; i++) zstdTimes.push(await omvdSeconds(gray, zstd, 'zstd'));
+    const zstdFps = N / median(zstdTimes);
+    lines.push(`writers hdf5 320×240 gray, zstd 5 (dcnum's filter): omvd ${fmt(zstdFps, 0)} frames/s, ${fmt(zstdFps / gzip.pyFps, 2)}× h5py's gzip 1; file ${fmt((100 * statSync(zstd).size) / gzip.bytes, 0)}% of gzip 1's`);
 
     await mkdir(join(dir, 'plain'));
     const plain = await timed(async () => {

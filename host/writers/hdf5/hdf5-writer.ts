@@ -1,8 +1,9 @@
 import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
 import { DTYPES, type AnyTypedArray, type Dtype } from '../dtype.js';
+import { filterArgs, type FilterArgs, type Hdf5Compression } from './compression.js';
 import { Hdf5Error } from './errors.js';
 import { FeatureColumn } from './feature.js';
-import { loadH5, type H5Dataset, type H5File, type H5Group } from './h5.js';
+import { loadH5, loadPlugins, type H5Dataset, type H5File, type H5Group, type H5Module } from './h5.js';
 import { basinText, checkAttrName, chunkRows, LOG_LINE_BYTES, wrapLogLines, type FileBasin } from './rtdc-rules.js';
 
 /** Root attribute values, typed as dclab checks them: bigint → int64, number → float64, string → UTF-8 string. */
@@ -10,12 +11,9 @@ export type AttrValue = string | number | bigint;
 export type Attrs = Record<string, AttrValue>;
 
 export interface Hdf5WriterOptions {
-  /** gzip is the one filter both h5wasm and Debian's HDF5 1.10 readers have (dcnum's zstd needs plugins on both). */
-  compression?: 'gzip' | 'none';
-  /**
-   * gzip level, 1 by default: on camera frames level 4 is 40% slower than level 1 for a 2% smaller file
-   * (reference/toolchain.md §4), and frames must be written as fast as the camera makes them.
-   */
+  /** gzip by default; see Hdf5Compression. Every dataset of the file gets it. */
+  compression?: Hdf5Compression;
+  /** gzip 1–9 (1 by default), zstd 1–22 (5 by default, as dcnum). */
   level?: number;
   attrs?: Attrs;
 }
@@ -30,10 +28,11 @@ const IMAGE_ATTRS = [['CLASS', 'IMAGE'], ['IMAGE_VERSION', '1.2'], ['IMAGE_SUBCL
 const NAME = /^[^/.][^/]*$/;
 
 /**
- * An `.rtdc` file as dcnum's HDF5Writer makes it, on h5wasm and synchronous (run it in a Worker to keep gzip off the
- * event loop; see QueueHdf5Writer). Features live in /events (or another group), resizable along axis 0 and written
- * in whole chunks; /events/index (1..N) and `experiment:event count` are written by close(). The file is
- * `<path>.part` until close() renames it, so a crash never leaves a half-written file under the final name.
+ * An `.rtdc` file as dcnum's HDF5Writer makes it, on h5wasm and synchronous (to keep compression off the event
+ * loop, use it on the writer thread: QueueHdf5Writer for events by frame number, ThreadedHdf5Writer for its own
+ * calls). Features live in /events (or another group), resizable along axis 0 and written in whole chunks;
+ * /events/index (1..N) and `experiment:event count` are written by close(). The file is `<path>.part` until
+ * close() renames it, so a crash never leaves a half-written file under the final name.
  * Default libver: HDF5 1.10 (Debian's h5py, h5dump) cannot read `latest`.
  */
 export class Hdf5Writer {
@@ -42,15 +41,16 @@ export class Hdf5Writer {
 
   private constructor(
     readonly path: string,
+    private readonly module: H5Module,
     private readonly file: H5File,
-    private readonly filter: { compression?: 'gzip'; compression_opts?: number },
+    private readonly filter: FilterArgs,
   ) {}
 
   static async open(path: string, options: Hdf5WriterOptions = {}): Promise<Hdf5Writer> {
-    const level = options.level ?? 1;
-    if (!Number.isInteger(level) || level < 1 || level > 9) throw new Hdf5Error('EHDF5', `gzip level must be an integer from 1 to 9, got ${level}`);
+    const filter = filterArgs(options.compression, options.level);
     for (const name of Object.keys(options.attrs ?? {})) checkAttrName(name);
-    const h5 = await loadH5();
+    const { h5, module } = await loadH5();
+    if (options.compression === 'zstd') await loadPlugins(module);
     const part = `${path}.part`;
     let file: H5File;
     try {
@@ -58,8 +58,7 @@ export class Hdf5Writer {
     } catch (err) {
       throw hdf5Failure(`create ${part}`, err);
     }
-    const filter = options.compression === 'none' ? {} : { compression: 'gzip' as const, compression_opts: level };
-    const writer = new Hdf5Writer(path, file, filter);
+    const writer = new Hdf5Writer(path, module, file, filter);
     try {
       writer.commit('create /events/index', () => writer.createFeature('events', 'index', [], 'u8'));
       if (options.attrs) writer.setAttrs(options.attrs);
@@ -181,6 +180,7 @@ export class Hdf5Writer {
         this.file.close();
       });
       this.closed = true;
+      for (const f of this.features.values()) f.free();
       const fd = openSync(this.partPath, 'r+');
       try {
         fsyncSync(fd);
@@ -198,6 +198,7 @@ export class Hdf5Writer {
   abort(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const f of this.features.values()) f.free();
     try {
       this.file.close();
     } catch {
@@ -217,7 +218,7 @@ export class Hdf5Writer {
       ...this.filter,
     });
     if (itemShape.length === 2) for (const [attr, value] of IMAGE_ATTRS) dataset.create_attribute(attr, value, null, `S${value.length}`);
-    this.features.set(`${group}/${name}`, new FeatureColumn(`/${group}/${name}`, dataset, itemShape, dtype, rows));
+    this.features.set(`${group}/${name}`, new FeatureColumn(`/${group}/${name}`, this.module, this.file.file_id, itemShape, dtype, rows));
   }
 
   private writeIndex(count: number): void {

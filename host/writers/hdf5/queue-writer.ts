@@ -1,12 +1,10 @@
-import type { Worker } from 'node:worker_threads';
-import { AsyncQueue } from '../async-queue.js';
 import { DTYPES, isDtype, type AnyTypedArray } from '../dtype.js';
 import { Hdf5Error } from './errors.js';
 import { EventStash, type FrameRange } from './event-stash.js';
 import type { Attrs, Hdf5Summary, Hdf5WriterOptions } from './hdf5-writer.js';
 import { basinText, checkAttrName, type FileBasin } from './rtdc-rules.js';
-import { errorFrom, type FromWorker, type QueueFeature, type ToWorker } from './worker-protocol.js';
-import { startWorker } from './worker-thread.js';
+import type { QueueFeature } from './worker-protocol.js';
+import { forThread, WriterChannel, type Outgoing } from './writer-channel.js';
 
 export interface QueueHdf5WriterOptions extends Hdf5WriterOptions {
   /** The features each event carries, besides /events/frame (from the frame numbers) and /events/index. */
@@ -28,13 +26,6 @@ export interface QueueSummary extends Hdf5Summary {
 }
 
 export const MISSING_FRAMES_LOG = 'omvd-missing-frames';
-/** Messages posted to the thread and not yet acknowledged; a few keep it busy while the main thread is slow. */
-const IN_FLIGHT = 4;
-
-interface Outgoing {
-  msg: ToWorker;
-  transfer: ArrayBuffer[];
-}
 
 /**
  * An Hdf5Writer on a worker thread, so gzip and HDF5 never block the event loop. Events go through an EventStash
@@ -44,32 +35,13 @@ interface Outgoing {
  */
 export class QueueHdf5Writer {
   private readonly names = { logs: new Set<string>(), tables: new Set<string>() };
-  private readonly exited: Promise<void>;
-  private readonly ready: Promise<void>;
-  private onReady!: { resolve: () => void; reject: (err: Error) => void };
-  private tail: Promise<void> = Promise.resolve();
-  private inFlight = 0;
-  private credit: (() => void) | undefined;
-  private failure: Error | undefined;
-  private summary: Hdf5Summary | undefined;
-  private state: 'open' | 'finishing' | 'aborted' = 'open';
 
   private constructor(
     readonly path: string,
-    private readonly worker: Worker,
+    private readonly channel: WriterChannel,
     private readonly features: QueueFeature[],
-    private readonly abortFlag: Int32Array,
-    private readonly queue: AsyncQueue<Outgoing>,
     private readonly stash: EventStash<Record<string, AnyTypedArray>>,
-  ) {
-    this.ready = new Promise((resolve, reject) => (this.onReady = { resolve, reject }));
-    this.exited = new Promise((resolve) => worker.once('exit', (code) => {
-      if (!this.summary) this.fail(new Hdf5Error('EHDF5', `the HDF5 writer thread for ${path} stopped (exit code ${code}) before finishing; the incomplete file is left as ${path}.part`));
-      resolve();
-    }));
-    worker.on('error', (err) => this.fail(new Hdf5Error('EHDF5', `the HDF5 writer thread for ${path} crashed: ${err.message}`, { cause: err })));
-    worker.on('message', (msg: FromWorker) => this.receive(msg));
-  }
+  ) {}
 
   /** Starts the thread and creates `<path>.part` with its features; resolves once the file exists. */
   static async open(path: string, options: QueueHdf5WriterOptions): Promise<QueueHdf5Writer> {
@@ -81,49 +53,44 @@ export class QueueHdf5Writer {
       seen.add(f.name);
     }
     for (const name of Object.keys(options.attrs ?? {})) checkAttrName(name);
-    const queue = new AsyncQueue<Outgoing>(options.queueSize ?? 16);
     const stash = new EventStash<Record<string, AnyTypedArray>>(options.firstFrame ?? 0, options.window ?? 64);
     const { compression, level, attrs } = options;
-    const abortFlag = new Int32Array(new SharedArrayBuffer(4));
-    const worker = startWorker({ path, options: { compression, level, attrs }, features: options.features, abortFlag });
-    const writer = new QueueHdf5Writer(path, worker, options.features, abortFlag, queue, stash);
-    await writer.ready;
-    void writer.pump();
-    return writer;
+    const channel = await WriterChannel.open({ path, options: { compression, level, attrs }, events: options.features }, options.queueSize ?? 16);
+    return new QueueHdf5Writer(path, channel, options.features, stash);
   }
 
   /** Adds the event of frame number `frame`; resolves once it is queued (waits while the queue is full). */
   async write(frame: number, values: EventValues): Promise<void> {
-    this.assertOpen();
+    this.channel.assertOpen();
     const event = this.encode(frame, values);
     const released = this.stash.add(frame, event);
-    return this.chain(released.map(([f, v]) => eventMessage(f, v)));
+    return this.channel.send(released.map(([f, v]) => eventMessage(f, v)));
   }
 
   async setAttrs(attrs: Attrs): Promise<void> {
-    this.assertOpen();
+    this.channel.assertOpen();
     for (const name of Object.keys(attrs)) checkAttrName(name);
-    return this.chain([{ msg: { type: 'attrs', attrs }, transfer: [] }]);
+    return this.channel.send([{ msg: { type: 'attrs', attrs }, transfer: [] }]);
   }
 
   async storeLog(name: string, lines: string[], override = false): Promise<void> {
-    this.assertOpen();
+    this.channel.assertOpen();
     if (this.names.logs.has(name) && !override) throw new Hdf5Error('EHDF5EXISTS', `log /logs/${name} was already stored in ${this.path}; pass override to replace it`);
     this.names.logs.add(name);
-    return this.chain([{ msg: { type: 'log', name, lines, override }, transfer: [] }]);
+    return this.channel.send([{ msg: { type: 'log', name, lines, override }, transfer: [] }]);
   }
 
   async storeTable(name: string, columns: Record<string, AnyTypedArray>): Promise<void> {
-    this.assertOpen();
+    this.channel.assertOpen();
     if (this.names.tables.has(name)) throw new Hdf5Error('EHDF5EXISTS', `table /tables/${name} was already stored in ${this.path}`);
     this.names.tables.add(name);
-    return this.chain([{ msg: { type: 'table', name, columns }, transfer: [] }]);
+    return this.channel.send([{ msg: { type: 'table', name, columns }, transfer: [] }]);
   }
 
   /** Stores a file basin (see FileBasin); resolves to its key under /basins. */
   async storeBasin(basin: FileBasin): Promise<string> {
-    this.assertOpen();
-    await this.chain([{ msg: { type: 'basin', basin }, transfer: [] }]);
+    this.channel.assertOpen();
+    await this.channel.send([{ msg: { type: 'basin', basin }, transfer: [] }]);
     return basinText(basin).key;
   }
 
@@ -132,80 +99,16 @@ export class QueueHdf5Writer {
    * queued, closes the file and renames it into place.
    */
   async finish(): Promise<QueueSummary> {
-    this.assertOpen();
-    this.state = 'finishing';
+    this.channel.assertOpen();
     const items = this.stash.drain().map(([f, v]) => eventMessage(f, v));
     const missingFrames = this.stash.missing;
     if (missingFrames.length) items.push({ msg: { type: 'log', name: MISSING_FRAMES_LOG, lines: missingLines(missingFrames), override: true }, transfer: [] });
-    items.push({ msg: { type: 'finish' }, transfer: [] });
-    await this.chain(items);
-    this.queue.close();
-    await this.exited;
-    if (!this.summary) throw this.failure ?? new Hdf5Error('EHDF5', `${this.path} was not finished`);
-    return { ...this.summary, missingFrames };
+    return { ...(await this.channel.finish(items)), missingFrames };
   }
 
   /** Stops at once: queued events are dropped, pending calls reject with EABORTED, and `<path>.part` is left. */
-  async abort(): Promise<void> {
-    if (this.state !== 'aborted' && !this.summary) {
-      this.state = 'aborted';
-      this.fail(new Hdf5Error('EABORTED', `writing ${this.path} was aborted; the incomplete file is left as ${this.path}.part`));
-      Atomics.store(this.abortFlag, 0, 1);
-      this.worker.postMessage({ type: 'abort' } satisfies ToWorker);
-    }
-    await this.exited;
-  }
-
-  private receive(msg: FromWorker): void {
-    if (msg.type === 'ready') this.onReady.resolve();
-    else if (msg.type === 'ack') {
-      this.inFlight--;
-      this.credit?.();
-    } else if (msg.type === 'done') this.summary = msg.summary;
-    else if (msg.type === 'error') this.fail(errorFrom(msg));
-  }
-
-  /** Moves queued messages to the thread, keeping at most IN_FLIGHT unacknowledged. */
-  private async pump(): Promise<void> {
-    try {
-      for await (const { msg, transfer } of this.queue) {
-        while (this.inFlight >= IN_FLIGHT && !this.failure) await new Promise<void>((r) => (this.credit = r));
-        if (this.failure) return;
-        this.inFlight++;
-        this.worker.postMessage(msg, transfer);
-      }
-    } catch {
-      // The queue was failed by fail(), which also rejects every pending call.
-    }
-  }
-
-  /** Puts messages on the queue after those of earlier calls, so concurrent calls keep their order. */
-  private chain(items: Outgoing[]): Promise<void> {
-    const run = this.tail.then(async () => {
-      for (const item of items) {
-        if (this.failure) throw this.failure;
-        try {
-          await this.queue.put(item);
-        } catch (err) {
-          throw this.failure ?? err;
-        }
-      }
-    });
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  private fail(err: Error): void {
-    if (this.failure) return;
-    this.failure = err;
-    this.queue.fail(err);
-    this.onReady.reject(err);
-    this.credit?.();
-  }
-
-  private assertOpen(): void {
-    if (this.failure) throw this.failure;
-    if (this.state !== 'open') throw new Hdf5Error('EHDF5', `${this.path} is already ${this.state === 'finishing' ? 'finishing' : 'aborted'}`);
+  abort(): Promise<void> {
+    return this.channel.abort();
   }
 
   /** Checks the values against the features (so mistakes fail here, not in the thread) and makes scalars arrays. */
@@ -221,7 +124,8 @@ export class QueueHdf5Writer {
         out[f.name] = array === BigUint64Array || array === BigInt64Array ? array.of(BigInt(v)) : (array as Float64ArrayConstructor).of(Number(v));
       } else {
         if (!(v instanceof array) || v.length !== length) throw new Hdf5Error('EHDF5', `frame ${frame}: feature ${f.name} takes a ${array.name} of ${length} values, got a ${v.constructor.name} of ${v.length}`);
-        out[f.name] = ownsBuffer(v) ? v : copyOf(v, array);
+        // Views are copied now: the caller may reuse its buffer once write() returns, before the stash releases it.
+        out[f.name] = forThread(v).data;
       }
     }
     const extra = Object.keys(values).find((k) => !this.features.some((f) => f.name === k));
@@ -230,21 +134,9 @@ export class QueueHdf5Writer {
   }
 }
 
-/** Arrays that are their whole ArrayBuffer can be transferred; a view into a larger (or shared) buffer cannot. */
-function ownsBuffer(v: AnyTypedArray): boolean {
-  return v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
-}
-
-/** Copied at write() time, since the caller may reuse its buffer (a Node Buffer pool slice, say) once write() returns. */
-function copyOf(v: AnyTypedArray, array: (typeof DTYPES)[keyof typeof DTYPES]['array']): AnyTypedArray {
-  const copy = new array(v.length);
-  (copy as Uint8Array).set(v as Uint8Array);
-  return copy;
-}
-
+/** Every array of an encoded event owns its buffer, so all are transferred (each once: postMessage refuses repeats). */
 function eventMessage(frame: number, values: Record<string, AnyTypedArray>): Outgoing {
-  const transfer = new Set(Object.values(values).map((v) => v.buffer as ArrayBuffer));
-  return { msg: { type: 'event', frame, values }, transfer: [...transfer] };
+  return { msg: { type: 'event', frame, values }, transfer: [...new Set(Object.values(values).map((v) => v.buffer as ArrayBuffer))] };
 }
 
 function missingLines(ranges: readonly FrameRange[]): string[] {

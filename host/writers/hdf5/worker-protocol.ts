@@ -12,16 +12,23 @@ export interface QueueFeature {
   group?: string;
 }
 
-/** What the writer thread is started with. `abortFlag[0]` becomes 1 when the main thread aborts. */
+/**
+ * The file a writer thread is to write (its `open` message). With `events` (QueueHdf5Writer) it creates
+ * /events/frame and those features and takes `event` messages; without, features come by `require` messages
+ * (ThreadedHdf5Writer). `abortFlag[0]` becomes 1 when the main thread aborts.
+ */
 export interface WorkerSetup {
   path: string;
   options: Hdf5WriterOptions;
-  features: QueueFeature[];
+  events?: QueueFeature[];
   abortFlag: Int32Array;
 }
 
 export type ToWorker =
+  | { type: 'open'; setup: WorkerSetup }
   | { type: 'event'; frame: number; values: Record<string, AnyTypedArray> }
+  | { type: 'require'; feature: QueueFeature }
+  | { type: 'chunks'; group: string; chunks: Record<string, AnyTypedArray> }
   | { type: 'attrs'; attrs: Attrs }
   | { type: 'log'; name: string; lines: string[]; override: boolean }
   | { type: 'table'; name: string; columns: Record<string, AnyTypedArray> }
@@ -29,7 +36,10 @@ export type ToWorker =
   | { type: 'finish' }
   | { type: 'abort' };
 
-/** `ack` follows every message handled; `done`, `aborted` and `error` are the thread's last word. */
+/**
+ * `ready` answers `open`; `ack` follows every message handled after it; `done`, `aborted` and `error` are the
+ * file's last word, after which the thread waits for the next `open`.
+ */
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'ack' }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import h5wasm from 'h5wasm/node';
 import { describe, expect, it } from 'vitest';
+import { loadH5 } from '../../../host/writers/hdf5/h5.js';
 import { Hdf5Writer } from '../../../host/writers/hdf5/hdf5-writer.js';
 import { chunkRows } from '../../../host/writers/hdf5/rtdc-rules.js';
 import { tool } from '../../support/tools.js';
@@ -123,6 +124,41 @@ print(json.dumps({
     expect(w.requireFeature('image', [H, W], 'u1')).toBe(27);
     w.close();
     expect(h5py<number>('print(f["events/image"].shape[0])', path)).toBe(27);
+  });
+
+  it('lands rows given in pieces of any size, and views into larger buffers, in order across chunk boundaries', async () => {
+    const path = tmpFile('pieces.rtdc');
+    const w = await Hdf5Writer.open(path);
+    w.requireFeature('image', [24, 32], 'u1');
+    w.requireFeature('time', [], 'f8', 'omvd');
+    const frames = Array.from({ length: 140 }, (_, i) => frameBytes(i, 24 * 32));
+    const pool = new Uint8Array(frames.length * 24 * 32 + 5);
+    frames.forEach((f, i) => pool.set(f, 5 + i * 24 * 32));
+    const times = new Float64Array(2600).map((_, i) => i / 3);
+    for (const [from, to] of [[0, 1], [1, 60], [60, 61], [61, 140]] as const) w.storeFeatureChunk('image', pool.subarray(5 + from * 24 * 32, 5 + to * 24 * 32));
+    for (const [from, to] of [[0, 999], [999, 1001], [1001, 2600]] as const) w.storeFeatureChunk('time', times.subarray(from, to), 'omvd');
+    w.storeFeatureChunk('time', new Float64Array(0), 'omvd');
+    w.close();
+    const f = new h5wasm.File(path, 'r');
+    expect(sha256((f.get('events/image') as InstanceType<typeof h5wasm.Dataset>).value as Uint8Array)).toBe(sha256(...frames));
+    expect([...((f.get('omvd/time') as InstanceType<typeof h5wasm.Dataset>).value as Float64Array)]).toEqual([...times]);
+    f.close();
+  });
+
+  it('gives the WebAssembly heap its chunks back when a file is closed or aborted', async () => {
+    const { module } = await loadH5();
+    const once = async (i: number): Promise<void> => {
+      const w = await Hdf5Writer.open(tmpFile(`heap-${i}.rtdc`), { compression: 'none' });
+      w.requireFeature('image', [480, 640], 'u1');
+      w.storeFeatureChunk('image', new Uint8Array(480 * 640));
+      if (i % 2) w.abort();
+      else w.close();
+    };
+    await once(0);
+    const heap = module.HEAPU8.length;
+    for (let i = 1; i <= 40; i++) await once(i);
+    // 40 files × a 3 MB chunk would have grown it by 120 MB had the chunks been kept.
+    expect(module.HEAPU8.length - heap).toBeLessThan(16 * 2 ** 20);
   });
 
   it('is <name>.part until close renames it, replacing the previous complete file only then', async () => {
