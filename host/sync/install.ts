@@ -20,7 +20,7 @@ const ATTEMPTS = 3;
 const QUIET_MS = 30_000;
 const LOOK_EVERY_MS = 100;
 const MARK = 'omvd-install';
-/** What the firmware prints when a script it ran from stdin has ended (ports/stm32/main.c:354). */
+/** What the firmware prints when a script it ran from stdin has ended (ports/stm32/main.c:355). */
 const SOFT_REBOOT = 'MPY: soft reboot';
 
 function scripts(dir: string): { path: string; bytes: Uint8Array }[] {

@@ -29,7 +29,7 @@ os.chdir('/sdcard')
 `;
 
 /**
- * What a soft reboot (main.c:350-355) does to the interpreter: the heap starts over, so every module a script
+ * What a soft reboot (main.c:353-356) does to the interpreter: the heap starts over, so every module a script
  * imported is gone (the firmware's own stay, as they are built in), and with them the script channels' backends.
  */
 const SOFT_REBOOT_PY = `
@@ -196,8 +196,8 @@ export function bootFirmware(py: Interpreter, runtime: FirmwareRuntime, options:
     runScripts(runMain) {
       py.run(BOOT_PY);
       runOne(runMain);
-      // ports/stm32/main.c:333-350: omv_protocol_exec_script() right after main.py and each time the REPL is left;
-      // a script it ran ends in a soft reboot (main.c:352-355), after which _boot.py runs again but main.py does not.
+      // ports/stm32/main.c:333-351: omv_protocol_exec_script() right after main.py and each time the REPL is left;
+      // a script it ran ends in a soft reboot (main.c:353-356), after which _boot.py runs again but main.py does not.
       while (!runtime.stopping) {
         if (device?.execScript()) {
           firmware.print('MPY: soft reboot');

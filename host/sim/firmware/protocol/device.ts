@@ -108,8 +108,8 @@ export class ProtocolDevice implements ChannelHost, CommandEnv {
   }
 
   /**
-   * The protocol's part of a soft reboot: omv_protocol_deinit() (ports/stm32/main.c:355), then, at the next boot,
-   * omv_protocol_init_default() (main.c:325; omv_protocol.c:54-129): sequence 0, state SYNC, an empty buffer, the
+   * The protocol's part of a soft reboot: omv_protocol_deinit() (ports/stm32/main.c:356), then, at the next boot,
+   * omv_protocol_init_default() (main.c:326; omv_protocol.c:54-129): sequence 0, state SYNC, an empty buffer, the
    * init config back (whatever caps the host had set), no channels, then the transport and the built-ins registered
    * again (each init() runs again: stdin forgets its buffer). Script channels are gone.
    */
