@@ -60,7 +60,7 @@ describe('board profiles of the virtual camera', () => {
     const total = 600_000;
     const start = performance.now();
     for (let at = 0; at < total; ) at += (await client.readSome(file, at, Math.min(32 * 1024, total - at))).length;
-    // 1 MB/s with the camera's writes up to 2 ms ahead of the link: at least 0.6 s minus that, whatever the machine.
+    // 1 MB/s with the camera's writes up to 10 ms ahead of the link: at least 0.6 s minus that, whatever the machine.
     expect(performance.now() - start).toBeGreaterThan(550);
   });
 });

@@ -17,8 +17,11 @@ export type FromFirmware =
   | { t: 'ready' }
   | { t: 'exit'; error?: string };
 
-/** How far (in link time) the camera's writes may run ahead of the emulated USB link: its endpoint buffer. */
-const USB_FIFO_MS = 2;
+/**
+ * How far (in link time) the camera's writes may run ahead of the emulated USB link before a write waits: the
+ * endpoint's buffer, made wide enough that this thread waking late from that wait does not leave the link idle.
+ */
+const USB_FIFO_MS = 10;
 
 export interface SensorConfig {
   id: number;
