@@ -127,22 +127,39 @@ async function stopRunning(client: V2Client): Promise<void> {
 type Outcome = { ok: true } | { ok: false; why: string };
 
 /**
- * One look at the camera while the installer runs. A busy camera answers late, so a request the client sent again
- * can still be queued in it, and the sequence numbers come apart (a SEQUENCE NAK answering the older copy); and a
- * script that ended soft-rebooted the protocol to its default caps. Either way, connecting again (PROTO_SYNC, caps)
- * puts both ends back in step, and the look is simply taken again.
+ * One look at the camera while the installer runs. A camera busy compiling or writing flash does not answer; when
+ * it does again, a request the client sent twice can still be queued in it, and the sequence numbers come apart (a
+ * SEQUENCE NAK answering the older copy); and a script that ended soft-rebooted the protocol to its default caps.
+ * So a failed look connects again (PROTO_SYNC, caps), which puts both ends back in step, and is taken again later;
+ * silence counts towards the quiet limit.
  */
 async function steadily<T>(client: V2Client, look: () => Promise<T>): Promise<T | null> {
   try {
     return await look();
   } catch (e) {
     if (!linkTrouble(e)) throw e;
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (again) {
+      if (!linkTrouble(again)) throw again; // still busy (compiling, writing flash): look again later
+    }
     return null;
   }
 }
 
 const linkTrouble = (e: unknown): boolean => e instanceof V2StatusError || e instanceof V2TimeoutError || e instanceof V2ProtocolError;
+
+/** Connects again, for as long as a busy camera may stay silent (QUIET_MS). */
+async function reconnect(client: V2Client): Promise<void> {
+  for (const until = Date.now() + QUIET_MS; ; ) {
+    try {
+      await client.connect();
+      return;
+    } catch (e) {
+      if (!linkTrouble(e) || Date.now() > until) throw e;
+    }
+  }
+}
 
 /** One whole upload from offset 0, then what the camera made of it. */
 async function upload(client: V2Client): Promise<Outcome> {
@@ -168,7 +185,7 @@ async function upload(client: V2Client): Promise<Outcome> {
       throw new InstallError(`the scripts were sent, but nothing happened on the camera for ${QUIET_MS / 1000} s (its output: ${out.trim().slice(-300) || 'none'}); read it with omvd info, or OpenMV IDE`);
     },
   );
-  await client.connect(); // the caps, and the channel list, as they are now
+  await reconnect(client); // the caps, and the channel list, as they are now
   return outcome;
 }
 
@@ -185,7 +202,7 @@ export async function installScripts(client: V2Client): Promise<void> {
       outcome = await upload(client);
     } catch (e) {
       if (!linkTrouble(e)) throw e;
-      await client.connect();
+      await reconnect(client);
       outcome = { ok: false, why: `the link faltered (${(e as Error).message})` };
     }
     if (outcome.ok) return;
