@@ -43,7 +43,7 @@ export const simCommand: CommandModule<object, Args> = {
       })
       .option('sd-mb', { type: 'number', describe: 'size of the SD card in MB (10^6 bytes); it fills up as a real one does (default: the host disk\'s free space)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'do not print the script\'s output' })
-      .option('json', { type: 'boolean', default: false, describe: 'print one JSON line when serving (path, device, sd, id), for scripts' })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON line when serving (path, device, sd, id, link, baud, board), for scripts' })
       .example('$0 sim --pty ./cam --record 5', 'serve a camera at ./cam that records 5 s of QVGA grayscale to its SD card')
       .example('$0 sim --pty /tmp/cam2 --sd ./sd2 --pixformat JPEG', 'a second camera beside the first, with its own SD card and id')
       .example('$0 sim --pty ./cam --board RT1062 --sd-mb 64', 'a high-speed RT1062 whose 64 MB card can fill up') as never,
