@@ -4,18 +4,35 @@
 # opened at 115200 baud. Stop it with the ctl command {"cmd": "exit"}: Ctrl-C is off while the link runs.
 import json
 import os
+import sys
 import time
 
-from omvd.app import App
+# Where the omvd package may be: beside this script (a copy of device-scripts/), or where --install-scripts puts it.
+# Only some firmware puts /flash/lib on sys.path (OpenMV's _boot.py does; a port without it does not).
+PACKAGE_DIRS = ("", "/flash", "/flash/lib", "/sdcard", "/sdcard/lib")
+CONFIG_FILES = ("omvd_config.json", "/flash/omvd_config.json", "/sdcard/omvd_config.json")
+
+
+def find_package():
+    for folder in PACKAGE_DIRS:
+        try:
+            os.stat((folder or ".") + "/omvd/app.py")
+        except OSError:
+            continue
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        return
 
 
 def load_config():
-    try:
-        with open("omvd_config.json") as f:
-            cfg = json.load(f)
-        return cfg if isinstance(cfg, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    for path in CONFIG_FILES:
+        try:
+            with open(path) as f:
+                cfg = json.load(f)
+            return cfg if isinstance(cfg, dict) else {}
+        except (OSError, ValueError):
+            pass
+    return {}
 
 
 def storage_folder(cfg):
@@ -45,7 +62,6 @@ def open_link():
         stream.setinterrupt(-1)
     except ImportError:
         import micropython
-        import sys
 
         micropython.kbd_intr(-1)
         stream = sys.stdin.buffer
@@ -54,6 +70,10 @@ def open_link():
 
 
 def main():
+    find_package()
+    from omvd import recorder
+    from omvd.app import App
+
     cfg = load_config()
     app = App(storage_folder(cfg))
     protocol, polled = open_link()
@@ -62,7 +82,7 @@ def main():
     if autostart > 0:
         rec = dict(cfg.get("record") or {})
         rec["duration_s"] = autostart
-        app.recorder.start(__import__("omvd.recorder").recorder.parse(rec))
+        app.recorder.start(recorder.parse(rec))
     try:
         while not app.exit:
             if polled is not None:

@@ -4,8 +4,10 @@ import gc
 import os
 import time
 
-from omvd import channels, recorder, util
+from omvd import channels, recorder
 from omvd.storage import Storage
+
+MAX_SKIPPED = 100
 
 
 def board_id():
@@ -48,19 +50,24 @@ class App:
             free = st[0] * st[3]
         except (AttributeError, OSError):
             pass
+        skipped = self.storage.scan()[1]
         return {"v": 1, "id": self.id, "clock_ms": self.clock_ms(), "ticks_ms": time.ticks_ms(),
-                "recordings": self.storage.entries(), "recording": self.recorder.status(), "free": free}
+                "recordings": self.storage.entries(), "recording": self.recorder.status(),
+                "recorder_error": self.recorder.error, "hashing": self.storage.hashing(), "free": free,
+                "skipped": [{"name": n, "reason": why} for n, why in skipped[:MAX_SKIPPED]],
+                "skipped_more": max(0, len(skipped) - MAX_SKIPPED)}
 
     def command(self, c):
         cmd = c.get("cmd")
         if cmd == "status":
             gc.collect()
-            return {"recording": self.recorder.status(), "clock_ms": self.clock_ms(), "heap_used": gc.mem_alloc(),
-                    "heap_free": gc.mem_free()}
+            return {"recording": self.recorder.status(), "recorder_error": self.recorder.error, "clock_ms": self.clock_ms(),
+                    "heap_used": gc.mem_alloc(), "heap_free": gc.mem_free()}
         if cmd == "record":
             cfg = recorder.parse(c)
             self.recorder.start(cfg)
-            return {"recording": self.recorder.status()}
+            status = self.recorder.status()
+            return {"recording": status, "controls": status["controls"], "warnings": status["warnings"]}
         if cmd == "stop":
             self.recorder.stop()
             return {}
@@ -78,7 +85,7 @@ class App:
         raise ValueError("unknown command %r (status, record, stop, clock, delete, exit)" % (cmd,))
 
     def _delete(self, name, sha256):
-        if not isinstance(name, str) or not util.safe_name(name) or name not in self.storage.names():
+        if not isinstance(name, str) or name not in self.storage.names():
             raise ValueError("delete: no recording named %r" % (name,))
         if name == self.storage.open_name:
             raise ValueError("delete: %s is being recorded" % name)
@@ -95,10 +102,18 @@ class App:
         return {"deleted": name}
 
     def step(self):
-        """One turn of the main loop's work; False when idle."""
-        if self.recorder.step():
+        """One turn of the main loop's work; False when idle. An error ends what raised it, never the script."""
+        try:
+            if self.recorder.step():
+                return True
+        except Exception as e:  # a full card, an I/O error, a MemoryError: the channels go on serving
+            self.recorder.fail(e)
             return True
-        return self.storage.step()
+        try:
+            return self.storage.step()
+        except Exception as e:
+            self.storage.fail(e)
+            return True
 
     def close(self):
         self.recorder.stop()

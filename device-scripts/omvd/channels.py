@@ -57,7 +57,7 @@ class FileChannel:
         if cmd != SELECT:
             return 1
         name = util.text(arg)
-        if name is None or not util.safe_name(name) or name not in self.storage.names():
+        if name is None or name not in self.storage.names():
             return 1
         self.name = name
         self._reopen()

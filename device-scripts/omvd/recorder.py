@@ -5,6 +5,9 @@ PIXFORMATS = ("GRAYSCALE", "RGB565", "JPEG")
 FRAMESIZES = ("QQQVGA", "QQVGA", "HQVGA", "QVGA", "HVGA", "VGA")
 TARGETS = ("file", "memory", "both")
 SYNC_MS = 100
+# What a sensor call raises on firmware 5.x (RuntimeError: modules/py_csi.c:58; TypeError: a float where the
+# firmware takes an int) and on older firmware or other ports (AttributeError, ValueError, OSError).
+SENSOR_ERRORS = (RuntimeError, TypeError, ValueError, OSError, AttributeError)
 
 
 def _field(cfg, key, default, check, what):
@@ -30,6 +33,27 @@ def parse(cfg):
     }
 
 
+def _errtext(e):
+    return "%s: %s" % (type(e).__name__, e) if str(e) else type(e).__name__
+
+
+def _control(name, asked, unit, tolerance, setter, getter, warnings):
+    """Sets one fixed control and reads it back: what the sensor runs at, or None when it cannot say."""
+    try:
+        setter()
+    except SENSOR_ERRORS as e:
+        raise ValueError("record: the sensor refused %s=%s (%s)" % (name, asked, _errtext(e)))
+    try:
+        got = getter()
+    except SENSOR_ERRORS:
+        # A sensor without the control only prints a warning (py_csi.c:59): no read-back, no proof it took.
+        warnings.append("%s: the sensor cannot report it, so %s %s is not confirmed (a sensor without this control ignores it)" % (name, asked, unit))
+        return None
+    if abs(got - asked) > tolerance(asked):
+        warnings.append("%s: asked %s %s, the sensor runs at %s %s" % (name, asked, unit, got, unit))
+    return got
+
+
 class Recorder:
     def __init__(self, storage, live):
         self.storage = storage
@@ -42,36 +66,53 @@ class Recorder:
         self.started = 0
         self.next_due = 0
         self.last_sync = 0
-        self.period = 0
+        self.mfps = 0  # the asked rate in frames per 1000 s: whole numbers pace 7.5 fps as 133, 133, 134 ms
+        self.acc = 0
+        self.room = 0
+        self.controls = None
+        self.warnings = []
+        self.error = None  # why the last recording ended early, until the next one starts
 
     def status(self):
         if self.cfg is None:
             return None
         return {"file": self.name, "frames": self.frames, "elapsed_ms": time.ticks_diff(time.ticks_ms(), self.started),
-                "config": self.cfg}
+                "config": self.cfg, "controls": self.controls, "warnings": self.warnings}
 
     def start(self, cfg):
         import sensor
 
         self.stop()
+        self.error = None
         sensor.reset()
-        sensor.set_pixformat(getattr(sensor, cfg["pixformat"]))
-        sensor.set_framesize(getattr(sensor, cfg["framesize"]))
+        for key, setter in (("pixformat", sensor.set_pixformat), ("framesize", sensor.set_framesize)):
+            try:
+                setter(getattr(sensor, cfg[key]))
+            except SENSOR_ERRORS as e:
+                raise ValueError("record: this sensor cannot do %s %s (%s)" % (key, cfg[key], _errtext(e)))
+        fps = cfg["fps"]
+        # set_framerate takes whole frames per second (py_csi.c:293): ask the next one up, the loop paces the rest.
+        rate = int(fps) if fps == int(fps) else int(fps) + 1
         try:
-            sensor.set_framerate(cfg["fps"])
-        except (AttributeError, ValueError, OSError):
-            pass  # sensors without a settable rate are paced by the loop below
-        # Fixed exposure and gain where the sensor allows them; None keeps the automatic control.
-        try:
-            if cfg["exposure_us"] is not None:
-                sensor.set_auto_exposure(False, exposure_us=cfg["exposure_us"])
-            if cfg["gain_db"] is not None:
-                sensor.set_auto_gain(False, gain_db=cfg["gain_db"])
-        except (AttributeError, ValueError, OSError) as e:
-            raise ValueError("record: this sensor refuses the exposure or gain setting (%s)" % e)
+            sensor.set_framerate(rate)
+        except SENSOR_ERRORS:
+            rate = None  # a sensor without a settable rate: the loop below paces it
+        warnings = []
+        controls = {"fps": fps, "sensor_fps": rate}
+        if cfg["exposure_us"] is not None:
+            us = cfg["exposure_us"]
+            controls["exposure_us"] = _control("exposure_us", us, "us", lambda v: v // 10, lambda: sensor.set_auto_exposure(False, exposure_us=us),
+                                               sensor.get_exposure_us, warnings)
+        if cfg["gain_db"] is not None:
+            db = cfg["gain_db"]
+            controls["gain_db"] = _control("gain_db", db, "dB", lambda v: 0.5, lambda: sensor.set_auto_gain(False, gain_db=db),
+                                           sensor.get_gain_db, warnings)
         self.cfg = cfg
+        self.controls = controls
+        self.warnings = warnings
         self.frames = 0
-        self.period = 1000.0 / cfg["fps"]
+        self.mfps = int(fps * 1000 + 0.5)
+        self.acc = 0
         self.started = time.ticks_ms()
         self.next_due = self.started
         if cfg["to"] != "file" and cfg["live_slots"] > 0:
@@ -87,6 +128,7 @@ class Recorder:
         self.storage.open_name = self.name
         self.storage.open_frames = 0
         self.bytes = 16
+        self.room = 0
 
     def _close(self):
         if self.stream is not None:
@@ -99,6 +141,42 @@ class Recorder:
         self.live.stop()
         self.cfg = None
         self.name = None
+
+    def fail(self, e):
+        """Ends the recording after an error in step(): the file is closed where its last whole frame ends."""
+        frames = self.storage.open_frames if self.name else self.frames  # those stored whole
+        self.error = {"error": _errtext(e), "file": self.name, "frames": frames, "bytes": self.bytes if self.name else None}
+        try:
+            self._close()
+        except Exception:
+            self.stream = None  # the firmware already closed a file whose write failed (common/file_utils.c:52-55)
+            self.storage.open_name = None
+        if self.error["file"] is not None:
+            self.error["torn"] = not self._cut(self.error["file"])
+        self.live.stop()
+        self.cfg = None
+        self.name = None
+
+    def _cut(self, name):
+        # A write that failed half-way leaves part of a frame behind the last whole one. OpenMV's files can be
+        # truncated (common/file_utils.c:165-176 relies on it); where they cannot, the tail stays and says so.
+        size = self.storage.size_of(name)
+        if size is None or size <= self.bytes:
+            return True
+        try:
+            with open(self.storage.path(name), "r+b") as f:
+                f.seek(self.bytes)
+                f.truncate()
+            return True
+        except (AttributeError, OSError):
+            return False
+
+    def _fits(self, span):
+        # The card must hold the whole next frame, so a full card ends the file on a frame boundary.
+        if self.room >= span:
+            return True
+        self.room = self.storage.free_bytes()
+        return self.room >= span
 
     def step(self):
         """Takes and stores one frame when one is due; False when not recording."""
@@ -113,10 +191,12 @@ class Recorder:
         import sensor
 
         img = sensor.snapshot()
-        self.next_due = time.ticks_add(self.next_due, int(self.period))
-        if time.ticks_diff(now, self.next_due) > self.period:
+        self.acc += 1000000
+        period = self.acc // self.mfps
+        self.acc -= period * self.mfps
+        self.next_due = time.ticks_add(self.next_due, period)
+        if time.ticks_diff(now, self.next_due) > period:
             self.next_due = now  # fell behind: keep the rate, do not burst
-        self.frames += 1
         if self.stream is not None:
             rotate = self.cfg["rotate_bytes"]
             size = img.size()
@@ -124,11 +204,15 @@ class Recorder:
             if rotate is not None and self.bytes > 16 and self.bytes + span > rotate:
                 self._close()
                 self._open()
+            if not self._fits(span):
+                raise OSError("the storage is full: %s ends after %d frames (%d bytes free, a frame needs %d)" % (self.name, self.frames, self.room, span))
             self.stream.write(img)
             self.bytes += span
+            self.room -= span
             self.storage.open_frames += 1
-            if time.ticks_diff(now, self.last_sync) >= 100:
+            if time.ticks_diff(now, self.last_sync) >= SYNC_MS:
                 self.stream.sync()  # lets a second handle (the file channel) see the new bytes
                 self.last_sync = now
         self.live.add(img)
+        self.frames += 1
         return True

@@ -9,6 +9,7 @@ from omvd import util
 
 HASH_FILE = ".omvd-hashes.json"
 STEP = 32 * 1024
+SMALL_INT_MAX = 0x3FFFFFFF  # the largest small int of a 32-bit MicroPython: byte counts above it would allocate
 
 
 class Storage:
@@ -18,6 +19,7 @@ class Storage:
         self.open_name = None  # the recording being written, never hashed or deleted
         self.open_frames = 0
         self._job = None
+        self.broken = {}  # name -> why it could not be hashed
         self._buf = bytearray(STEP)
         self._mv = memoryview(self._buf)
         try:
@@ -37,19 +39,62 @@ class Storage:
         except OSError:
             return None
 
-    def names(self):
-        out = []
+    def free_bytes(self):
+        # One cluster is kept back: a frame may need one more than its bytes fill.
+        try:
+            st = os.statvfs(self.folder)
+        except (AttributeError, OSError):
+            return SMALL_INT_MAX  # cannot tell: the write itself will say
+        return min(SMALL_INT_MAX, max(0, st[4] - 1) * st[0])
+
+    def why_not(self, name):
+        """Why an entry of the folder is not a recording to serve, or None when it is one."""
+        if name in self.broken:
+            return "cannot be hashed (%s)" % self.broken[name]
+        path = self.path(name)
+        try:
+            if os.stat(path)[0] & 0x4000:
+                return "a folder"
+            if not name.endswith(".bin"):
+                return "not a .bin file"
+            with open(path, "rb") as f:
+                if f.read(13) != util.MAGIC:
+                    return "not an ImageIO recording (no 'OMV IMG STR V' header)"
+        except OSError as e:
+            return "cannot be read (OSError %s)" % e
+        return None
+
+    def scan(self):
+        """The recordings (any name the card holds), and every other entry with why it is not one."""
+        names, skipped = [], []
         for name in sorted(os.listdir(self.folder)):
-            if not name.endswith(".bin") or not util.safe_name(name):
+            if name == HASH_FILE:
                 continue
-            try:
-                with open(self.path(name), "rb") as f:
-                    if f.read(13) != util.MAGIC:
-                        continue
-            except OSError:
-                continue
-            out.append(name)
-        return out
+            why = self.why_not(name)
+            if why is None:
+                names.append(name)
+            else:
+                skipped.append((name, why))
+        return names, skipped
+
+    def names(self):
+        return self.scan()[0]
+
+    def hashing(self):
+        job = self._job
+        return None if job is None else {"name": job[0], "done": job[2], "size": job[1]}
+
+    def fail(self, e):
+        # A recording the hasher cannot read is set aside (and reported), not retried at every step.
+        job = self._job
+        if job is None:
+            return
+        self._job = None
+        self.broken[job[0]] = "%s: %s" % (type(e).__name__, e)
+        try:
+            job[4].close()
+        except Exception:
+            pass
 
     def entries(self):
         out = []

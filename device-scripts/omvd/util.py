@@ -32,13 +32,3 @@ def text(arg):
         return bytes(arg).decode()
     except Exception:
         return None
-
-
-def safe_name(name):
-    # Recording names are one path component of letters, digits, '.', '_', '-' (the host checks the same).
-    if not name or len(name) > 128 or name[0] in "._-" or ".." in name:
-        return False
-    for c in name:
-        if not (c.isalpha() or c.isdigit() or c in "._-"):
-            return False
-    return True

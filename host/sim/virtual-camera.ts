@@ -7,6 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { OmvError } from '../../protocol/errors.js';
 import { packageInfo } from '../package-info.js';
 import { startWorker } from '../threads.js';
+import { BOARD_IDS, BOARDS, DEFAULT_BOARD, isBoardId, type BoardId, type BoardProfile } from './boards.js';
 import type { FromFirmware } from './firmware/runtime.js';
 import { createMailbox, type MailboxSender } from './mailbox.js';
 import { renderFrame, SCENE_PIXFORMATS, type ScenePixformat } from './scene.js';
@@ -32,6 +33,10 @@ export interface VirtualCameraOptions {
   onLog?: (line: string) => void;
   /** A folder of device scripts to run instead of omvd's (its main.py starts), e.g. to try your own. */
   scriptsDir?: string;
+  /** Which camera to play (boards.ts): its protocol buffers, USB ids and speed, and sensor. Default H7. */
+  board?: BoardId;
+  /** The SD card's size in bytes; it fills up as a real card does. Default: the host disk's free space. */
+  sdBytes?: number;
 }
 
 export class VirtualCameraError extends OmvError {
@@ -43,8 +48,8 @@ export class VirtualCameraError extends OmvError {
 const PREFETCH = 3;
 
 /**
- * A virtual OpenMV Cam H7: omvd's device scripts running unmodified in MicroPython (WebAssembly) on a worker
- * thread, on top of emulated firmware. `link` is the camera's end of its USB serial port: write the host's bytes
+ * A virtual OpenMV camera (an H7 unless another board is asked for): omvd's device scripts running unmodified in
+ * MicroPython (WebAssembly) on a worker thread, on top of emulated firmware. `link` is the camera's end of its USB serial port: write the host's bytes
  * into it, read the camera's from it (or serve it on a pseudo-terminal with servePty).
  */
 export class VirtualCamera {
@@ -57,6 +62,7 @@ export class VirtualCamera {
     private readonly mailbox: MailboxSender,
     readonly sdDir: string,
     readonly uid: string,
+    readonly board: BoardProfile,
     readonly options: Required<Pick<VirtualCameraOptions, 'fps' | 'pixformat' | 'framesize' | 'link'>>,
     onLog: (line: string) => void,
     ready: () => void,
@@ -96,6 +102,11 @@ export class VirtualCamera {
     const pixformat = options.pixformat ?? 'GRAYSCALE';
     const framesize = options.framesize ?? 'QVGA';
     const link = options.link ?? 'native';
+    const boardId = options.board ?? DEFAULT_BOARD;
+    if (!isBoardId(boardId)) throw new VirtualCameraError(`unknown board "${String(boardId)}": give one of ${BOARD_IDS.join(', ')}`);
+    const board: BoardProfile = BOARDS[boardId];
+    if (!board.sensor.pixformats.includes(pixformat)) throw new VirtualCameraError(`the ${board.product}'s ${board.sensor.name} sensor makes ${board.sensor.pixformats.join(', ')}, not ${pixformat}`);
+    if (options.sdBytes !== undefined && !(Number.isSafeInteger(options.sdBytes) && options.sdBytes >= 1 << 20)) throw new VirtualCameraError(`SD card size ${options.sdBytes} must be a whole number of bytes, at least 1 MiB`);
     const root = packageInfo().root;
     const box = createMailbox();
     const setup: WorkerSetup = {
@@ -105,6 +116,8 @@ export class VirtualCamera {
       uid,
       fps,
       link,
+      board,
+      ...(options.sdBytes === undefined ? {} : { sdBytes: options.sdBytes }),
       scriptsDir: options.scriptsDir ?? join(root, 'device-scripts'),
       firmwareDir: join(root, 'host/sim/firmware/py'),
       config: {
@@ -116,7 +129,7 @@ export class VirtualCamera {
     const worker = startWorker(import.meta.url, 'worker', setup, [], [box.port]);
     let ready!: () => void;
     const started = new Promise<void>((resolve) => (ready = resolve));
-    const camera = new VirtualCamera(worker, box.sender, sdDir, uid, { fps, pixformat, framesize, link }, options.onLog ?? (() => {}), ready);
+    const camera = new VirtualCamera(worker, box.sender, sdDir, uid, board, { fps, pixformat, framesize, link }, options.onLog ?? (() => {}), ready);
     const failed = camera.exited.then((r) => {
       throw new VirtualCameraError(`the virtual camera stopped while starting: ${r.error ?? 'no reason given'}`);
     });

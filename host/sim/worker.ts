@@ -5,6 +5,7 @@ import type { EmscriptenFS } from '@micropython/micropython-webassembly-pyscript
 import { mountHostFolder } from './firmware/hostfs.js';
 import { FirmwareRuntime, type FromFirmware } from './firmware/runtime.js';
 import { bootFirmware } from './firmware/boot.js';
+import type { BoardProfile } from './boards.js';
 import { DeviceScriptError, loadInterpreter } from './micropython.js';
 
 export interface WorkerSetup {
@@ -14,6 +15,9 @@ export interface WorkerSetup {
   uid: string;
   fps: number;
   link: 'native' | 'python';
+  board: BoardProfile;
+  /** The SD card's capacity; absent: the host disk's free space. */
+  sdBytes?: number;
   /** Folder of the device scripts (copied to the camera's /flash) and of the emulated firmware's Python modules. */
   scriptsDir: string;
   firmwareDir: string;
@@ -35,24 +39,22 @@ function copyTree(FS: EmscriptenFS, from: string, to: string, skip: (name: strin
 }
 
 async function main(): Promise<void> {
-  const runtime = new FirmwareRuntime(setup.port, setup.signal, post, setup.fps);
+  const runtime = new FirmwareRuntime(setup.port, setup.signal, post, setup.fps, setup.board.linkBytesPerS);
   let onPrint: (line: string) => void = (line) => runtime.log(line);
   const py = await loadInterpreter({ heapBytes: 8 * 1024 * 1024, stdout: (line) => onPrint(line) });
   const FS = py.mp.FS;
-  mountHostFolder(FS, setup.sdDir, '/sdcard');
+  mountHostFolder(FS, setup.sdDir, '/sdcard', setup.sdBytes === undefined ? {} : { capacityBytes: setup.sdBytes });
   copyTree(FS, setup.scriptsDir, '/flash');
   FS.writeFile('/flash/omvd_config.json', JSON.stringify(setup.config));
   // Without the native module, scripts fall back to their own pure-MicroPython link, as on firmware 4.x.
   copyTree(FS, setup.firmwareDir, '/fw', (name) => setup.link === 'python' && name === 'protocol.py');
-  const firmware = bootFirmware(py, runtime, { uid: setup.uid, native: setup.link === 'native' });
+  const firmware = bootFirmware(py, runtime, { uid: setup.uid, native: setup.link === 'native', board: setup.board });
   onPrint = firmware.print;
   py.run(`
-import sys, os
+import sys
 sys.path[:0] = ['/fw']
-sys.path.extend(['/flash', '/flash/lib'])
 import _time
 sys.modules['time'] = _time
-os.chdir('/flash')
 `);
   post({ t: 'ready' });
   let error: string | undefined;

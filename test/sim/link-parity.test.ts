@@ -59,7 +59,8 @@ async function conversation(host: RawHost, camera: VirtualCamera): Promise<unkno
   const info = await host.request(Opcode.SYS_INFO, 0);
   if (info[0]?.opcode !== Opcode.SYS_INFO) throw new Error(`${camera.options.link}: SYS_INFO answered by ${JSON.stringify(info.map((p) => [p.opcode, p.seq, p.flags, p.payload.length]))}`);
   const sys = payloads.sysInfo.decode(info[0]!.payload);
-  log.push({ label: 'sys info identity', uid: sys.uniqueId, usb: [sys.usbVid, sys.usbPid] });
+  // The pure-MicroPython link always reports the H7's USB id (a 4.x script cannot read its own); the native one the board's.
+  log.push({ label: 'sys info identity', uid: sys.uniqueId, vid: sys.usbVid });
   note('size of a channel that does not exist', await host.request(Opcode.CHANNEL_SIZE, 20));
   note('select', await host.request(Opcode.CHANNEL_IOCTL, 5, payloads.ioctlRequest.encode({ request: 1, args: enc.encode('rec_0001.bin') })));
   note('size', await host.request(Opcode.CHANNEL_SIZE, 5));
@@ -88,7 +89,8 @@ describe('native protocol emulation and the pure-MicroPython link', () => {
     for (const link of ['native', 'python'] as const) {
       const sd = mkdtempSync(join(tmpdir(), `omvd-parity-${link}-`));
       writeFileSync(join(sd, 'rec_0001.bin'), encodeImageIo(frames));
-      cams.push(await VirtualCamera.start({ sdDir: sd, uid: UID, link }));
+      // A board with the pure-MicroPython link's own buffer size (4096), so both sides can take the same caps.
+      cams.push(await VirtualCamera.start({ sdDir: sd, uid: UID, link, board: 'H7P' }));
     }
     await new Promise((r) => setTimeout(r, 300));
   });

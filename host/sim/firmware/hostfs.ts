@@ -27,7 +27,38 @@ interface Stream {
   nfd?: number;
 }
 
-export function mountHostFolder(FS: EmscriptenFS, hostDir: string, mountpoint: string): void {
+/** A FAT cluster: the unit a card's space is handed out in. */
+const CLUSTER = 4096;
+
+export interface HostFolderOptions {
+  /** The card's size in bytes. Without it the card is as big as the host disk's free space. */
+  capacityBytes?: number;
+}
+
+/**
+ * With a capacity, the card fills up as FatFS's does: a write that needs more clusters than are free writes what
+ * fits and returns the shorter count (f_write stops when no cluster can be allocated, FR_OK with bw < btw; MicroPython's
+ * file write returns bw), and statvfs counts what is left.
+ */
+export function mountHostFolder(FS: EmscriptenFS, hostDir: string, mountpoint: string, options: HostFolderOptions = {}): void {
+  const capacity = options.capacityBytes;
+  const clusters = (bytes: number): number => Math.ceil(bytes / CLUSTER);
+  const usedClusters = (dir: string): number => {
+    let n = 0;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      n += e.isDirectory() ? 1 + usedClusters(path) : clusters(fs.statSync(path).size);
+    }
+    return n;
+  };
+  /** How many of `length` bytes written at `position` fit on the card. */
+  const fits = (nfd: number, root: string, length: number, position: number): number => {
+    if (capacity === undefined) return length;
+    const size = fs.fstatSync(nfd).size;
+    const free = Math.floor(capacity / CLUSTER) - usedClusters(root);
+    const limit = (clusters(size) + Math.max(0, free)) * CLUSTER;
+    return Math.max(0, Math.min(length, limit - position));
+  };
   const fail = (e: unknown): never => {
     const code = (e as NodeJS.ErrnoException)?.code;
     throw new FS.ErrnoError(code && code in ERRNO ? ERRNO[code]! : ERRNO.EIO!);
@@ -100,6 +131,17 @@ export function mountHostFolder(FS: EmscriptenFS, hostDir: string, mountpoint: s
     readlink() {
       throw new FS.ErrnoError(ERRNO.EINVAL!);
     },
+    statfs(root: string) {
+      return guard(() => {
+        if (capacity === undefined) {
+          const st = fs.statfsSync(root);
+          return { bsize: st.bsize, frsize: st.bsize, blocks: st.blocks, bfree: st.bfree, bavail: st.bavail, namelen: 255 };
+        }
+        const total = Math.floor(capacity / CLUSTER);
+        const free = Math.max(0, total - usedClusters(root));
+        return { bsize: CLUSTER, frsize: CLUSTER, blocks: total, bfree: free, bavail: free, namelen: 255 };
+      });
+    },
   };
 
   const stream_ops = {
@@ -118,7 +160,10 @@ export function mountHostFolder(FS: EmscriptenFS, hostDir: string, mountpoint: s
       return guard(() => fs.readSync(stream.nfd!, new Uint8Array(heap.buffer, heap.byteOffset + offset, length), 0, length, position));
     },
     write(stream: Stream, heap: Int8Array, offset: number, length: number, position: number) {
-      return guard(() => fs.writeSync(stream.nfd!, new Uint8Array(heap.buffer, heap.byteOffset + offset, length), 0, length, position));
+      return guard(() => {
+        const n = fits(stream.nfd!, stream.node.mount.opts.root, length, position);
+        return n === 0 ? 0 : fs.writeSync(stream.nfd!, new Uint8Array(heap.buffer, heap.byteOffset + offset, n), 0, n, position);
+      });
     },
     llseek(stream: Stream, offset: number, whence: number) {
       let position = offset;

@@ -17,6 +17,12 @@ export type FromFirmware =
   | { t: 'ready' }
   | { t: 'exit'; error?: string };
 
+/**
+ * How far (in link time) the camera's writes may run ahead of the emulated USB link before a write waits: the
+ * endpoint's buffer, made wide enough that this thread waking late from that wait does not leave the link idle.
+ */
+const USB_FIFO_MS = 10;
+
 export interface SensorConfig {
   id: number;
   pixformat: number;
@@ -41,12 +47,21 @@ export class FirmwareRuntime {
   /** Serves the link once; set by whoever runs the protocol (native module emulation or nothing). */
   service: () => void = () => {};
 
-  constructor(port: MessagePort, signal: SharedArrayBuffer, private readonly send: (m: FromFirmware) => void, defaultFps: number) {
+  /** The sensor's own rate: what it runs at when no rate is set (set_framerate(0), or after a reset). */
+  private readonly nativeFps: number;
+  /** When the emulated USB link will have carried everything handed to it so far, on now()'s clock. */
+  private linkFreeAt = 0;
+  private readonly msPerByte: number;
+  private readonly nap = new Int32Array(new SharedArrayBuffer(4));
+
+  /** `linkBytesPerS`: what the board's USB carries, both directions together (boards.ts). */
+  constructor(port: MessagePort, signal: SharedArrayBuffer, private readonly send: (m: FromFirmware) => void, defaultFps: number, linkBytesPerS: number) {
     this.mailbox = new MailboxReceiver(port, new Int32Array(signal));
     this.sensor = { id: 0, pixformat: 0x08020001, width: 320, height: 240, fps: defaultFps };
+    this.nativeFps = defaultFps;
+    this.msPerByte = 1000 / linkBytesPerS;
   }
 
-  readonly defaultFps = (): number => this.sensor.fps;
 
   now(): number {
     return performance.now();
@@ -57,6 +72,7 @@ export class FirmwareRuntime {
       if (m.t === 'rx') {
         this.rx.push(m.data);
         this.rxBytes += m.data.length;
+        this.carry(m.data.length);
       } else if (m.t === 'frame') {
         if (m.config === this.sensor.id) this.frames.push(m.data);
       } else this.stopping = true;
@@ -100,8 +116,20 @@ export class FirmwareRuntime {
     return this.rxBytes;
   }
 
+  /**
+   * To the host, at the board's USB rate: bytes leave at once, but a sender that gets more than the endpoint's
+   * buffer ahead of the link waits for it, as the firmware's USB write blocks on a full FIFO.
+   */
   tx(data: Uint8Array): void {
+    this.carry(data.length);
     this.send({ t: 'tx', data });
+    const ahead = this.linkFreeAt - this.now() - USB_FIFO_MS;
+    if (ahead > 0) Atomics.wait(this.nap, 0, 0, ahead);
+  }
+
+  /** Books `n` bytes on the link, which is shared by both directions (USB is one bus, host-scheduled). */
+  private carry(n: number): void {
+    this.linkFreeAt = Math.max(this.linkFreeAt, this.now()) + n * this.msPerByte;
   }
 
   log(line: string): void {
@@ -124,7 +152,7 @@ export class FirmwareRuntime {
 
   configureSensor(pixformat: number, width: number, height: number, fps: number): void {
     const id = this.sensor.id + 1;
-    this.sensor = { id, pixformat, width, height, fps: fps > 0 ? fps : this.sensor.fps };
+    this.sensor = { id, pixformat, width, height, fps: fps > 0 ? fps : this.nativeFps };
     this.frames = [];
     this.nextDue = 0;
     this.send({ t: 'sensor', config: id, pixformat, width, height });

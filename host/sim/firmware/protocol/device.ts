@@ -49,6 +49,8 @@ class UsbChannel implements DeviceChannel {
  */
 export class ProtocolDevice implements ChannelHost, CommandEnv {
   private readonly link: ProtocolLink;
+  private readonly usb: UsbChannel;
+  private readonly statics: [number, DeviceChannel][] = [];
   /** SYS_RESET (false) and SYS_BOOT (true). The firmware resets the MCU; without a handler nothing happens. */
   onSystemReset: ((bootloader: boolean) => void) | null = null;
 
@@ -60,7 +62,8 @@ export class ProtocolDevice implements ChannelHost, CommandEnv {
   ) {
     this.link = new ProtocolLink(transport, defaultConfig(config));
     this.link.process = (at) => processPacket(this.link, at, this);
-    this.register(0, new UsbChannel(this.link), false);
+    this.usb = new UsbChannel(this.link);
+    this.register(0, this.usb, false);
   }
 
   /** The protocol counters PROTO_STATS reports (live object). */
@@ -100,7 +103,25 @@ export class ProtocolDevice implements ChannelHost, CommandEnv {
   /** A built-in channel at its fixed id (1..31). Returns the id, or -1 when its init() fails. */
   registerStatic(id: number, channel: DeviceChannel): number {
     if (!Number.isInteger(id) || id < 1 || id >= MAX_CHANNELS) throw new RangeError(`static channel id must be 1..${MAX_CHANNELS - 1} (0 is the transport), got ${id}`);
+    this.statics.push([id, channel]);
     return this.register(id, channel, false);
+  }
+
+  /**
+   * The protocol's part of a soft reboot: omv_protocol_deinit() (ports/stm32/main.c:356), then, at the next boot,
+   * omv_protocol_init_default() (main.c:326; omv_protocol.c:54-129): sequence 0, state SYNC, an empty buffer, the
+   * init config back (whatever caps the host had set), no channels, then the transport and the built-ins registered
+   * again (each init() runs again: stdin forgets its buffer). Script channels are gone.
+   */
+  reinit(): void {
+    this.deinit();
+    const link = this.link;
+    link.reset();
+    link.lastLockMs = 0;
+    link.count = 0;
+    link.slots.fill(null);
+    this.register(0, this.usb, false);
+    for (const [id, channel] of this.statics) this.register(id, channel, false);
   }
 
   /**

@@ -6,7 +6,6 @@ export { StreamChannel, type StreamChannelOptions, type StreamFrameInput } from 
 export {
   defaultConfig,
   defaultMemoryPools,
-  H7_BOARD,
   H7_IDENTITY,
   maxPayloadFor,
   type ChannelHost,

@@ -160,7 +160,7 @@ export const H7_IDENTITY: Readonly<DeviceIdentity> = {
   devId: [0x00290031, 0x34385118, 0x36383233],
   usbVid: 0x37c5,
   usbPid: 0x1204,
-  chipId: [0x5640, 0, 0],
+  chipId: [0x56, 0, 0], // OV5640_ID as the probe reads it: one byte of register 0x300A (common/omv_csi.c:419-422)
   hwCaps: [H7_HW_CAPS, 0],
   flashSizeKb: 0,
   ramSizeKb: 0,
@@ -180,6 +180,3 @@ export function defaultMemoryPools(): MemoryPool[] {
     { type: MemType.UMA, flags: 0, total: umaTotal, used: 8_192, free: umaTotal - 8_192, persist: 4_096, peak: 12_288 },
   ];
 }
-
-/** OPENMV4's protocol build constants: a 512-byte packet buffer and a 512-byte stdout ring. */
-export const H7_BOARD = { bufferSize: 512, stdioBufferSize: 512, streamBufferSize: 32 * 1024 } as const;

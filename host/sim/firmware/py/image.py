@@ -80,7 +80,7 @@ class ImageIO:
             mode = arg[0]
             if mode == "w":
                 self._fp = open(target, "wb")
-                self._fp.write(b"OMV IMG STR V2.0")
+                self._put(b"OMV IMG STR V2.0")  # through file_write too (py_imageio.c:504-508)
             elif mode == "r":
                 self._fp = open(target, "rb")
                 magic = self._fp.read(16)
@@ -129,7 +129,7 @@ class ImageIO:
 
     def size(self):
         if self._type == FILE_STREAM:
-            return _file_size(self._fp)
+            return 0 if self._fp is None else _file_size(self._fp)
         return self._count * self._slot
 
     def write(self, img):
@@ -142,10 +142,10 @@ class ImageIO:
         if self._type == FILE_STREAM:
             size_field = img._size if _compressed(img._pixfmt) else 0
             struct.pack_into("<IIIII", self._hdr, 0, elapsed, img._w, img._h, img._pixfmt, size_field)
-            self._fp.write(memoryview(self._hdr)[:32])
-            self._fp.write(data)
+            self._put(memoryview(self._hdr)[:32])
+            self._put(data)
             if n % _ALIGN:
-                self._fp.write(_PAD[: _ALIGN - n % _ALIGN])
+                self._put(_PAD[: _ALIGN - n % _ALIGN])
             self._count = self._offset + 1
         else:
             if self._offset == self._count:
@@ -157,6 +157,16 @@ class ImageIO:
             self._buf[base + _SLOT_HEADER: base + _SLOT_HEADER + n] = data
         self._offset += 1
         return self
+
+    def _put(self, data):
+        # file_write (common/file_utils.c:227-236): a short write (a full card) closes the file and raises
+        # (:52-55); once closed, writes do nothing (:228-230), and close() neither.
+        if self._fp is None:
+            return
+        if self._fp.write(data) != len(data):
+            self._fp.close()
+            self._fp = None
+            raise OSError("Failed to write requested bytes!")
 
     def read(self, copy_to_fb=True, loop=True, pause=True):
         self._check()
@@ -217,7 +227,7 @@ class ImageIO:
         return self
 
     def sync(self):
-        if self._type == FILE_STREAM and not self._closed:
+        if self._type == FILE_STREAM and not self._closed and self._fp is not None:
             self._fp.flush()
         return self
 
@@ -225,7 +235,8 @@ class ImageIO:
         if self._closed:
             return None
         if self._type == FILE_STREAM:
-            self._fp.close()
+            if self._fp is not None:
+                self._fp.close()
         else:
             self._buf = None
         self._closed = True

@@ -1,13 +1,17 @@
-# Emulated `omv`: what the board says about itself.
+# Emulated `omv` (modules/py_omv.c): what the board says about itself, from the virtual camera's board profile.
+import json
+
 import _fw
+
+_board = json.loads(_fw.board())
 
 
 def arch():
-    return "OMV4 H7 1024 [H7:%s]" % _fw.uid().upper()
+    return _board["arch"]  # OMV_BOARD_ARCH (py_omv.c:44-48)
 
 
 def board_type():
-    return "H7"
+    return _board["type"]  # OMV_BOARD_TYPE (py_omv.c:50-54)
 
 
 def board_id():

@@ -80,3 +80,10 @@ def register(name, backend, flags=0):
 
 def is_active():
     return _fw.is_active()
+
+
+def _soft_reboot():
+    # The firmware drops its script channels at a soft reboot (omv_protocol_deinit, protocol/omv_protocol.c:131-146)
+    # and the heap that held their backends starts over; until then they outlive the script that made them
+    # (modules/py_protocol.c:425-428 keeps them in root pointers).
+    _backends.clear()

@@ -61,7 +61,7 @@ describe('ProtocolDevice: sync, caps, identity', () => {
     const { call } = rig();
     expect(payloads.version.decode(only(call(Opcode.PROTO_VERSION)).payload)).toEqual({ protocol: [1, 0, 2], bootloader: [1, 2, 0], firmware: [5, 0, 0] });
     const info = payloads.sysInfo.decode(only(call(Opcode.SYS_INFO)).payload);
-    expect(info).toMatchObject({ cpuId: 0x411fc271, usbVid: 0x37c5, usbPid: 0x1204, devId: H7_IDENTITY.devId, chipId: [0x5640, 0, 0] });
+    expect(info).toMatchObject({ cpuId: 0x411fc271, usbVid: 0x37c5, usbPid: 0x1204, devId: H7_IDENTITY.devId, chipId: [0x56, 0, 0] });
     expect(info.features).toEqual(['JPEG', 'CRC', 'SD']);
     expect([info.flashSizeKb, info.ramSizeKb, info.streamBufferSizeKb]).toEqual([0, 0, 32]);
     const pools = payloads.memoryStats.decode(only(call(Opcode.SYS_MEMORY)).payload);

@@ -190,6 +190,32 @@ describe('events', () => {
     expect(device.sequence).toBe(0);
   });
 
+  it('CHANNEL_REGISTERED never asks for an ACK, even with ACKs on: a host that ACKs nothing costs a registration nothing', () => {
+    // omv_protocol.c:234 sends it with wait_ack false; :329 makes the flags EVENT alone, and :356 adds ACK_REQ
+    // only to packets without a NO_ACK flag, which EVENT is (omv_protocol.h:106).
+    const { device, host } = rig();
+    host.ackPolicy = () => 'none';
+    expect(device.config.ack).toBe(true);
+    const id = device.registerDynamic(readpChannel(bytes(8)));
+    expect(id).toBeGreaterThan(0);
+    expect(summary(host.packets.at(-1)!)).toEqual({ seq: 0, chan: 0, flags: Flag.EVENT, opcode: Opcode.SYS_EVENT, length: 2 });
+    expect(payloads.event.decode(host.packets.at(-1)!.payload)).toBe(SysEvent.CHANNEL_REGISTERED);
+    expect([host.packets.length, host.waits.length, device.stats.retransmit]).toEqual([1, 0, 0]);
+  });
+
+  it('an event a script sends with wait_ack is resent after 500, 1000, 2000 ms and given up after 4000 more: 7.5 s', () => {
+    const { device, host } = rig();
+    host.ackPolicy = () => 'none';
+    const start = host.clock;
+    expect(device.sendEvent(5, 7, true)).toBe(false);
+    const sends = host.sentAt.map((t) => t - start);
+    // each wait ends when the u32 (now - start) > timeout check first holds: one millisecond past it
+    expect(sends).toEqual([0, 501, 1502, 3503]);
+    expect(host.packets.map((p) => p.flags)).toEqual([Flag.EVENT | Flag.ACK_REQ, ...new Array(3).fill(Flag.EVENT | Flag.ACK_REQ | Flag.RTX)]);
+    expect(host.clock - start).toBeGreaterThanOrEqual(7500);
+    expect(device.stats.retransmit).toBe(3);
+  });
+
   it('are not sent once the host turned them off', () => {
     const { device, host, call } = rig();
     call(Opcode.PROTO_SET_CAPS, 0, CAPS({ events: false }));
