@@ -69,7 +69,7 @@ export async function boards(): Promise<string[]> {
     mkdirSync(join(work, 'sd'));
     const total = writeRecording(join(work, 'sd', 'rec_0001.bin'), board.linkBytesPerS * seconds);
     const sim = await startSim(work, id);
-    const conn = await connectCamera(sim.path, { timeoutMs: 5000 });
+    const conn = await connectCamera(sim.path);
     const client = conn.client;
     try {
       for (let i = 0; !(await fetchCatalog(client)).recordings[0]?.sha256; i++) {

@@ -81,7 +81,7 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
     } else {
       try {
         const result = await mirrorRecording(client, fileChan, dir, entry, options);
-        manifest.recordings[entry.name] = { size: result.size, sha256: result.sha256, frames: entry.frames, syncedAt: new Date().toISOString() };
+        manifest.recordings[entry.name] = { size: result.size, sha256: result.sha256, frames: entry.frames, syncedAt: new Date().toISOString(), ...(entry.cameraName !== entry.name ? { cameraName: entry.cameraName } : {}) };
         await writeManifest(dir, manifest);
         summary.synced.push(result);
         verified = true;
@@ -101,7 +101,7 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
     }
     if (verified && options.deleteAfterSync && !entry.open) {
       const sha256 = manifest.recordings[entry.name]!.sha256;
-      await cameraCommand(client, { cmd: 'delete', name: entry.name, sha256 });
+      await cameraCommand(client, { cmd: 'delete', name: entry.cameraName, sha256 });
       summary.deleted.push(entry.name);
       log?.info(`deleted ${entry.name} on the camera after verifying the host copy`);
     }

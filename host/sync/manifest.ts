@@ -8,6 +8,8 @@ export interface ManifestEntry {
   frames: number | null;
   /** ISO time the verified file was published. */
   syncedAt: string;
+  /** The camera's own name for it, where that was not safe as a host file name (`name` is then derived from it). */
+  cameraName?: string;
 }
 
 export interface Manifest {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OmvError } from '../../protocol/errors.js';
-import { V2ProtocolError, V2StatusError } from '../v2/errors.js';
+import { V2StatusError } from '../v2/errors.js';
 import type { V2Client } from '../v2/client.js';
 import { fetchCatalog, FileIoctl, type Catalog, type CatalogEntry } from './catalog.js';
 import { PartialFile } from './partial.js';
@@ -85,11 +85,8 @@ export async function mirrorRecording(client: V2Client, fileChan: number, dir: s
         try {
           data = await client.readSome(fileChan, part.length, n);
         } catch (e) {
-          if (reselected || !(e instanceof V2StatusError || e instanceof V2ProtocolError)) throw e;
-          reselected = true; // once in a row
-          // A NAK: the script may have restarted and lost the selection. A reply that does not fit the request: the
-          // tail of a reply to an earlier attempt that came late (a starved camera), so resynchronise the link first.
-          if (e instanceof V2ProtocolError) await client.connect();
+          if (reselected || !(e instanceof V2StatusError)) throw e;
+          reselected = true; // once in a row: the script may have restarted and lost the selection
           await select();
           continue;
         }

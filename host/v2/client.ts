@@ -1,11 +1,12 @@
 import {
   ChannelId,
   DEFAULT_MAX_PAYLOAD,
+  LENGTH_LIMIT,
   Opcode,
   opcodeName,
   payloads,
   Status,
-  StdinIoctl,
+  SysEvent,
   type Caps,
   type ChannelEntry,
   type SysInfo,
@@ -15,7 +16,7 @@ import type { Logger } from '../log.js';
 import { V2ClosedError, V2ProtocolError, V2StatusError, V2TimeoutError } from './errors.js';
 import { V2DamagedReplyError, V2Link, type AttemptOptions, type ByteLink, type LinkStats } from './link.js';
 import { DEFAULT_LINK_POLICY, type LinkPolicy } from './policy.js';
-import { ReadSizer } from './read-size.js';
+import { LineModel } from './read-size.js';
 
 export interface ClientOptions {
   /**
@@ -56,10 +57,14 @@ export interface ClientStats extends LinkStats {
   resyncs: number;
 }
 
+/** Requests that change nothing on the camera and whose answers are told apart by opcode (see fence()). */
+const FENCES = [Opcode.PROTO_GET_CAPS, Opcode.PROTO_VERSION, Opcode.PROTO_STATS];
+
 /** NAKs that say the request was damaged on the way (not refused): it is simply sent again. */
 const LINK_STATUSES = new Set<number>([Status.CHECKSUM, Status.SEQUENCE, Status.OVERFLOW]);
 
-const BEST_CAPS: Caps = { crc: true, seq: true, ack: false, events: true, maxPayload: DEFAULT_MAX_PAYLOAD };
+/** The largest payload is whatever the camera offers (4082 on most boards, 8178 on the N6 and AE3, 498 on the H7). */
+const BEST_CAPS: Caps = { crc: true, seq: true, ack: false, events: true, maxPayload: LENGTH_LIMIT };
 
 /**
  * A camera speaking Protocol V2: connect (sync, caps, version, SYS_INFO, channel list), then channel operations by
@@ -76,15 +81,26 @@ export class V2Client {
   private retries = 0;
   private fences = 0;
   private resyncs = 0;
-  /** Attempts that failed in a way that leaves unknown whether the camera acted on them. */
-  private doubts = 0;
-  private readonly sizer: ReadSizer;
+  /** The camera said it soft-rebooted (or lost our caps): it is back at sequence 0 and its default caps. */
+  private rebooted = false;
+  /** Fence opcodes whose answer may still be on the way, so that a stale answer could be taken for a new one. */
+  private readonly tainted = new Set<number>();
+  private readonly line: LineModel;
+  /** The largest payload the camera offers (its buffer less the framing), and the one chosen for the line. */
+  private offered = DEFAULT_MAX_PAYLOAD;
+  private tunedPayload: number | null = null;
 
   constructor(port: ByteLink, private readonly options: ClientOptions = {}) {
     this.policy = { ...DEFAULT_LINK_POLICY, ...options.policy };
-    this.link = new V2Link(port, { maxWaitMs: this.policy.timeoutMs, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    this.link = new V2Link(port, {
+      maxWaitMs: this.policy.timeoutMs,
+      onEvent: (chan, event) => {
+        if (chan === 0 && event === SysEvent.SOFT_REBOOT) this.rebooted = true; // omv_protocol_exec_script, protocol/omv_protocol.c:198-200
+        options.onEvent?.(chan, event);
+      },
+    });
     this.log = options.log?.child({ module: 'v2' });
-    this.sizer = new ReadSizer(this.link.stats);
+    this.line = new LineModel(this.link.stats);
   }
 
   async connect(probe: ProbeOptions = {}): Promise<CameraInfo> {
@@ -129,40 +145,51 @@ export class V2Client {
     await this.link.sync();
     const want: Caps = { ...BEST_CAPS, ...this.options.caps };
     const offered = payloads.caps.decode(await this.link.request(Opcode.PROTO_GET_CAPS, 0, undefined, { maxReply: 64 }));
-    want.maxPayload = Math.min(want.maxPayload, offered.maxPayload);
+    this.offered = offered.maxPayload;
+    want.maxPayload = Math.min(want.maxPayload, offered.maxPayload, this.tunedPayload ?? LENGTH_LIMIT);
     await this.link.request(Opcode.PROTO_SET_CAPS, 0, payloads.caps.encode(want), { maxReply: 64 });
-    this.link.configure({ crc: want.crc, maxPayload: want.maxPayload });
+    this.link.configure({ crc: want.crc, ack: want.ack, maxPayload: want.maxPayload });
     this.caps = want;
   }
 
   /**
-   * Makes sure nothing of an earlier attempt is still on the way. GET_CAPS: the camera answers in order, so its
-   * answer comes after everything it sent before, and it tells whether the camera still has our caps (a camera
-   * whose protocol reset itself is back at its defaults). An answer is unambiguous only while no other GET_CAPS
-   * is unanswered, so after a fence that failed, the next one is a resync.
+   * Makes sure nothing of an earlier attempt is still on the way: a small request whose answer, coming in order,
+   * comes after everything the camera sent before it. Its answer must be told apart from an earlier fence's, so
+   * each fence whose answer may still be on the way rules its opcode out until one succeeds; when all are out (or
+   * the camera's protocol reset itself), PROTO_SYNC, whose effect does not depend on which answer arrives.
+   * GET_CAPS also tells whether the camera still has the caps negotiated.
    */
-  private async fence(resync: boolean): Promise<void> {
-    if (resync) {
+  private async fence(): Promise<void> {
+    const opcode = FENCES.find((o) => !this.tainted.has(o));
+    if (opcode === undefined || this.rebooted || this.link.reset) {
       this.resyncs++;
+      this.rebooted = false;
       this.log?.debug({ stats: this.stats }, 'resynchronising the link');
       await this.resyncOnce();
+      this.tainted.clear();
       return;
     }
     this.fences++;
-    let caps: Caps;
+    let answer: Uint8Array | null = null;
     try {
-      caps = payloads.caps.decode(await this.link.request(Opcode.PROTO_GET_CAPS, 0, undefined, { maxReply: 64 }));
+      answer = await this.link.request(opcode, 0, undefined, { maxReply: 64 });
     } catch (e) {
-      if (!(e instanceof V2StatusError)) throw e;
-      this.link.doubtful = false; // a NAK is an answer too: everything before it has arrived
-      return;
+      if (!(e instanceof V2StatusError)) {
+        this.tainted.add(opcode);
+        throw e;
+      }
+      // a NAK is an answer too: everything before it has arrived
     }
-    if (caps.ack !== this.caps.ack || caps.crc !== this.caps.crc || caps.maxPayload !== this.caps.maxPayload) {
-      this.log?.debug({ caps }, 'the camera lost the negotiated caps (its protocol reset itself)');
-      await this.fence(true);
-      return;
-    }
+    this.tainted.clear();
     this.link.doubtful = false;
+    if (opcode === Opcode.PROTO_GET_CAPS && answer) {
+      const caps = payloads.caps.decode(answer);
+      if (caps.ack !== this.caps.ack || caps.crc !== this.caps.crc || caps.maxPayload !== this.caps.maxPayload) {
+        this.log?.debug({ caps }, 'the camera lost the negotiated caps (its protocol reset itself)');
+        this.rebooted = true;
+        await this.fence();
+      }
+    }
   }
 
   /**
@@ -172,15 +199,10 @@ export class V2Client {
    */
   private async retrying<T>(what: string, attempt: () => Promise<T>): Promise<T> {
     let failures = 0;
-    let fenceFailed = false;
     for (;;) {
       try {
-        if (this.link.doubtful) {
-          await this.fence(fenceFailed);
-          fenceFailed = false;
-        }
+        if (this.rebooted || this.link.reset || this.link.doubtful) await this.fence();
       } catch (e) {
-        fenceFailed = true;
         this.fail(what, e, ++failures);
         continue;
       }
@@ -196,7 +218,6 @@ export class V2Client {
   private fail(what: string, e: unknown, failures: number): void {
     if (this.link.isClosed || e instanceof V2ClosedError) throw e;
     if (e instanceof V2StatusError && !LINK_STATUSES.has(e.status)) throw e;
-    if (!(e instanceof V2StatusError)) this.doubts++;
     const silentMs = performance.now() - this.link.lastByteAt;
     if (e instanceof V2TimeoutError && silentMs >= this.policy.timeoutMs) throw new V2TimeoutError(what, Math.round(silentMs));
     if (failures > this.policy.retries) throw e;
@@ -216,7 +237,9 @@ export class V2Client {
    */
   async readSome(chan: number, offset: number, max: number): Promise<Uint8Array> {
     return this.retrying(`CHANNEL_READ at ${offset} on channel ${chan}`, async () => {
-      const n = Math.min(max, this.sizer.next());
+      const { read, payload } = this.line.next(Math.min(this.offered, this.options.caps?.maxPayload ?? LENGTH_LIMIT));
+      if (payload <= this.caps.maxPayload / 2 || payload >= this.caps.maxPayload * 2) await this.setPayload(payload);
+      const n = Math.min(max, read);
       try {
         const reply = await this.link.request(Opcode.CHANNEL_READ, chan, payloads.readRequest.encode({ offset, length: n }), { maxReply: n });
         if (reply.length !== n) {
@@ -229,6 +252,17 @@ export class V2Client {
         throw e;
       }
     });
+  }
+
+  /** Asks the camera for packets of at most `maxPayload` bytes (smaller on a bad line: see LineModel). */
+  private async setPayload(maxPayload: number): Promise<void> {
+    const want: Caps = { ...this.caps, maxPayload };
+    this.tunedPayload = maxPayload; // kept by a resync, should this request's answer go missing
+    await this.link.request(Opcode.PROTO_SET_CAPS, 0, payloads.caps.encode(want), { maxReply: 64 });
+    this.link.configure({ crc: want.crc, ack: want.ack, maxPayload: want.maxPayload });
+    this.caps = want;
+    if (this.info) this.info.caps = want;
+    this.log?.debug({ maxPayload }, 'packet size changed for the line');
   }
 
   async listChannels(): Promise<ChannelEntry[]> {
@@ -284,28 +318,6 @@ export class V2Client {
 
   async unlock(chan: number): Promise<void> {
     await this.call(Opcode.CHANNEL_UNLOCK, chan);
-  }
-
-  /**
-   * Runs a script through the stdin channel (firmware 5.x), replacing whatever runs now. The firmware appends each
-   * write to the script (protocol/omv_protocol_channel_stdio.c:108-124; offset 0 starts it afresh), so a piece
-   * the camera may have taken twice spoils it: the whole script is written again from offset 0.
-   */
-  async runScript(source: string): Promise<void> {
-    const bytes = new TextEncoder().encode(source);
-    await this.ioctl(ChannelId.STDIN, StdinIoctl.RESET);
-    for (let tries = 0; ; tries++) {
-      const doubts = this.doubts;
-      await this.write(ChannelId.STDIN, 0, bytes);
-      if (this.doubts === doubts) break;
-      if (tries >= this.policy.retries) throw new V2ProtocolError('the script could not be sent whole: the line damaged it every time; check the cable');
-      this.log?.debug('a piece of the script may have arrived twice: sending it again from the start');
-    }
-    await this.ioctl(ChannelId.STDIN, StdinIoctl.EXEC);
-  }
-
-  async stopScript(): Promise<void> {
-    await this.ioctl(ChannelId.STDIN, StdinIoctl.STOP);
   }
 
   /** What the running script printed since the last call (the stdout channel's ring). */

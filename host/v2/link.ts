@@ -106,6 +106,10 @@ export class V2Link {
   private closed: string | null = null;
   /** An earlier attempt may still have packets on the way: fence before the next one. */
   doubtful = false;
+  /** The camera's protocol went back to its defaults (it asked for an ACK we had negotiated off): resync. */
+  reset = false;
+  private acks = true;
+  private lastEvent = '';
   /** When a byte last arrived from the camera (ms, performance clock). */
   lastByteAt = performance.now();
   /** One wait per opcode: the camera takes longer for some (a ctl command starting the sensor) than for reads. */
@@ -136,9 +140,10 @@ export class V2Link {
     return this.closed !== null;
   }
 
-  /** What the negotiated caps mean for receiving: CRC checks and the largest payload accepted. */
-  configure({ crc, maxPayload }: { crc: boolean; maxPayload: number }): void {
+  /** What the negotiated caps mean for receiving: CRC checks, whether the camera asks for ACKs, the largest payload accepted. */
+  configure({ crc, ack, maxPayload }: { crc: boolean; ack: boolean; maxPayload: number }): void {
     this.crc = crc;
+    this.acks = ack;
     this.decoder.setCrc(crc);
     this.decoder.setMaxPayload(Math.max(maxPayload, DEFAULT_MAX_PAYLOAD));
   }
@@ -150,11 +155,12 @@ export class V2Link {
    */
   async sync(): Promise<void> {
     await this.exclusive(async () => {
-      this.configure({ crc: true, maxPayload: DEFAULT_MAX_PAYLOAD });
+      this.configure({ crc: true, ack: true, maxPayload: DEFAULT_MAX_PAYLOAD });
       this.expected = 0;
       await this.attempt(Opcode.PROTO_SYNC, 0, new Uint8Array(0), {});
       this.expected = 0; // the firmware resets its sequence to 0 after acknowledging the sync
       this.doubtful = false;
+      this.reset = false;
     });
   }
 
@@ -222,11 +228,11 @@ export class V2Link {
     const now = performance.now();
     if (now - p.due > Math.max(20, p.waitMs / 2) && now - p.sentAt < this.maxWaitMs) return this.arm(p, p.waitMs);
     this.doubtful = true;
-    this.timerFor(p.opcode).expired();
     if (p.heard || this.decoder.pendingBytes > 0) {
       p.broken ??= 'the reply stopped half-way';
       this.settle(p, this.damaged(p));
     } else {
+      this.timerFor(p.opcode).expired();
       this.stats.timeouts++;
       this.settle(p, new V2TimeoutError(`${opcodeName(p.opcode)} on channel ${p.chan}`, Math.round(performance.now() - p.sentAt)));
     }
@@ -254,7 +260,7 @@ export class V2Link {
     this.stats.droppedBytes += c.droppedBytes - dropped;
     this.stats.crcErrors += c.headerCrcErrors + c.payloadCrcErrors - crcErrors;
     const p = this.pending;
-    if (p && p === before) this.arm(p, this.timerFor(p.opcode).wait());
+    if (p && p === before) this.arm(p, this.timerFor(p.opcode).pause());
   }
 
   /**
@@ -271,10 +277,18 @@ export class V2Link {
 
   private onPacket(packet: Packet): void {
     this.stats.packetsIn++;
-    if (packet.flags & Flag.ACK_REQ) this.send({ seq: packet.seq, chan: packet.chan, flags: Flag.ACK, opcode: packet.opcode, payload: new Uint8Array(0) });
+    if (packet.flags & Flag.ACK_REQ) {
+      this.send({ seq: packet.seq, chan: packet.chan, flags: Flag.ACK, opcode: packet.opcode, payload: new Uint8Array(0) });
+      // ACKs were negotiated off, yet the camera asks for one: its protocol reset itself (retries ran out, a soft
+      // reboot) and is back at its defaults.
+      if (!this.acks && !(packet.flags & Flag.EVENT)) this.reset = true;
+    }
     if (packet.flags & Flag.EVENT) {
-      this.stats.events++;
       const event = packet.payload.length >= 2 ? packet.payload[0]! | (packet.payload[1]! << 8) : 0xffff;
+      const key = `${packet.chan}/${packet.seq}/${event}`;
+      if (packet.flags & Flag.RTX && key === this.lastEvent) return; // resent because our ACK was lost: told once
+      this.lastEvent = key;
+      this.stats.events++;
       this.options.onEvent?.(packet.chan, event);
       return;
     }
@@ -315,6 +329,7 @@ export class V2Link {
 
   private damaged(p: Pending): V2DamagedReplyError {
     this.stats.damaged++;
+    this.stats.payloadBytesIn += p.size; // the leading fragments go with the error, for a read to keep
     return new V2DamagedReplyError(p.broken ?? 'damaged', concatBytes(p.parts));
   }
 
@@ -326,10 +341,7 @@ export class V2Link {
 
   private succeed(p: Pending): void {
     const now = performance.now();
-    const timer = this.timerFor(p.opcode);
-    // The wait must cover both the time to the first packet and the pauses inside a reply (a busy host reads late).
-    timer.sample(Math.max((p.firstAt || now) - p.sentAt, p.maxGap));
-    if (p.firstAt) timer.sampleRate(p.size, now - p.firstAt);
+    this.timerFor(p.opcode).sample((p.firstAt || now) - p.sentAt, p.maxGap, p.size, p.firstAt ? now - p.firstAt : 0);
     this.stats.payloadBytesIn += p.size;
     this.settle(p, null);
   }

@@ -39,7 +39,7 @@ describe('device scripts: an error ends the recording, never the script', () => 
   async function camera(patch: string, options: Parameters<typeof scripted>[1] = {}): Promise<{ cam: Scripted; client: V2Client }> {
     const cam = await scripted(patch + RUN_OMVD, { ...options, files: OMVD_MAIN });
     cams.push(cam);
-    const client = new V2Client(cam.camera.link, { timeoutMs: 3000 });
+    const client = new V2Client(cam.camera.link);
     clients.push(client);
     await client.connect();
     return { cam, client };

@@ -26,7 +26,7 @@ describe('device scripts: main.py finds its package wherever it was installed', 
     const boot = 'import sys, os\nsys.path[:] = ["/fw", "", ".frozen"]\nos.chdir("/")\nexec(open("/flash/omvd_main.py").read(), {"__name__": "__main__"})\n';
     const cam = await scripted(boot, { files: installed(), withoutPackage: true });
     cams.push(cam);
-    const client = new V2Client(cam.camera.link, { timeoutMs: 3000 });
+    const client = new V2Client(cam.camera.link);
     clients.push(client);
     await client.connect();
     await waitFor(async () => Object.values(OMVD_CHANNELS).every((n) => client.channelId(n) !== undefined) || (await client.listChannels(), false), 'omvd\'s channels');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ describe('device scripts: every file on the card is either offered or reported',
     writeFileSync(join(sd, 'fake.bin'), 'not ImageIO either');
     mkdirSync(join(sd, 'DCIM'));
     camera = await VirtualCamera.start({ sdDir: sd });
-    client = new V2Client(camera.link, { timeoutMs: 3000 });
+    client = new V2Client(camera.link);
     await client.connect();
   });
 
@@ -58,5 +58,15 @@ describe('device scripts: every file on the card is either offered or reported',
     const synced = summary.synced.find((s) => s.name === hostName(odd))!;
     expect(sha(readFileSync(synced.path))).toBe(sha(readFileSync(join(sd, odd))));
     expect(synced.path).toBe(join(root, camera.uid, hostName(odd)));
+  });
+
+  it('--delete-after-sync deletes it on the camera by the camera\'s name, and the manifest keeps that name', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'omvd-names-root-'));
+    const summary = await syncCamera(client, root, { deleteAfterSync: true });
+    expect(summary.failed).toEqual([]);
+    expect(summary.deleted).toContain(hostName(odd));
+    expect(existsSync(join(sd, odd))).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(root, camera.uid, 'manifest.json'), 'utf8'));
+    expect(manifest.recordings[hostName(odd)].cameraName).toBe(odd);
   });
 });

@@ -23,7 +23,7 @@ describe('device scripts: the recorder on real firmware behaviour', () => {
   async function camera(options: Parameters<typeof scripted>[1] = {}, patch = ''): Promise<{ cam: Scripted; client: V2Client }> {
     const cam = await scripted(withPatch(patch), { ...options, files: OMVD_MAIN });
     cams.push(cam);
-    const client = new V2Client(cam.camera.link, { timeoutMs: 3000 });
+    const client = new V2Client(cam.camera.link);
     clients.push(client);
     await client.connect();
     return { cam, client };

@@ -21,7 +21,7 @@ describe('board profiles of the virtual camera', () => {
   async function connect(board: BoardId | undefined, sdDir?: string): Promise<V2Client> {
     const camera = await VirtualCamera.start({ ...(board ? { board } : {}), ...(sdDir ? { sdDir } : {}) });
     cameras.push(camera);
-    const client = new V2Client(camera.link, { timeoutMs: 3000 });
+    const client = new V2Client(camera.link);
     clients.push(client);
     await client.connect();
     return client;

@@ -28,7 +28,7 @@ describe('events while a host is attached (protocol/omv_protocol.c:326-345)', ()
     await waitFor(() => registered().length === 4, 'four CHANNEL_REGISTERED events');
     expect(registered().map((p) => p.flags)).toEqual(new Array(4).fill(Flag.EVENT));
     expect(seen.filter((p) => p.flags & (Flag.ACK_REQ | Flag.RTX))).toEqual([]);
-    const client = new V2Client(cam.camera.link, { timeoutMs: 3000 });
+    const client = new V2Client(cam.camera.link);
     clients.push(client);
     await client.connect();
     expect(Object.values(OMVD_CHANNELS).every((n) => client.channelId(n) !== undefined)).toBe(true);
@@ -52,7 +52,7 @@ describe('events while a host is attached (protocol/omv_protocol.c:326-345)', ()
     const seen: Packet[] = [];
     const decoder = new PacketDecoder({ maxPayload: 0xffff });
     cam.camera.link.on('data', (d: Buffer) => decoder.push(new Uint8Array(d), (p) => seen.push(p)));
-    const client = new V2Client(cam.camera.link, { timeoutMs: 3000 }); // attached before the script's first event
+    const client = new V2Client(cam.camera.link); // attached before the script's first event
     clients.push(client);
     await cam.line(/^announced$/);
     const asked = seen.filter((p) => p.opcode === Opcode.CHANNEL_EVENT && p.flags & Flag.ACK_REQ);

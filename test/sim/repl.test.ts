@@ -17,7 +17,7 @@ describe('boot, REPL and soft reboot', () => {
     const cam = await scripted(main);
     cams.push(cam);
     let notifies = 0;
-    const client = new V2Client(cam.camera.link, { timeoutMs: 3000, onEvent: (chan, event) => void (chan === ChannelId.STDOUT && event === SysEvent.NOTIFY && notifies++) });
+    const client = new V2Client(cam.camera.link, { onEvent: (chan, event) => void (chan === ChannelId.STDOUT && event === SysEvent.NOTIFY && notifies++) });
     clients.push(client);
     await client.connect();
     return { cam, client, notifies: () => notifies };
@@ -63,14 +63,18 @@ describe('boot, REPL and soft reboot', () => {
       '    time.sleep_ms(10)',
       '',
     ].join('\n');
-    await client.runScript(script);
+    await client.ioctl(ChannelId.STDIN, StdinIoctl.RESET);
+    await client.write(ChannelId.STDIN, 0, new TextEncoder().encode(script));
+    await client.ioctl(ChannelId.STDIN, StdinIoctl.EXEC);
     await waitFor(async () => (await names(client)).includes('t.chan'), 'the script\'s channel');
     expect(client.camera.caps.ack).toBe(false); // what the client negotiated
-    await client.stopScript();
+    await client.ioctl(ChannelId.STDIN, StdinIoctl.STOP);
     await cam.line(/^MPY: soft reboot$/);
     await waitFor(async () => !(await names(client)).includes('t.chan'), 'the channel to go with the soft reboot');
-    // omv_protocol_init_default ran again: the caps are the firmware's defaults, whatever the host had set.
-    expect(payloads.caps.decode(await client.call(Opcode.PROTO_GET_CAPS, 0)).ack).toBe(true);
+    // omv_protocol_init_default ran again, back to sequence 0 and the default caps: the client, told by the
+    // SOFT_REBOOT event, resynchronised and negotiated its own caps again.
+    expect(client.stats.resyncs).toBeGreaterThan(0);
+    expect(payloads.caps.decode(await client.call(Opcode.PROTO_GET_CAPS, 0)).ack).toBe(false);
   });
 
   it('the channels of a boot main.py outlive it: after it dies they are still served (py_protocol.c:425-428)', async () => {

@@ -54,11 +54,11 @@ describe('--install-scripts on what the firmware really does', () => {
   });
 
   /** A camera with nothing of omvd's on it, running `main`. */
-  async function bare(main: string, board: 'H7' | 'H7P', meddle: ConstructorParameters<typeof Meddler>[1], timeoutMs: number) {
+  async function bare(main: string, board: 'H7' | 'H7P', meddle: ConstructorParameters<typeof Meddler>[1]) {
     const cam = await scripted(main, { withoutPackage: true, board });
     cams.push(cam);
     const link = new Meddler(cam.camera.link, meddle);
-    const client = new V2Client(link, { timeoutMs });
+    const client = new V2Client(link);
     clients.push(client);
     await client.connect();
     expect(client.channelId(OMVD_CHANNELS.catalog)).toBeUndefined();
@@ -68,7 +68,7 @@ describe('--install-scripts on what the firmware really does', () => {
   const installed = (client: V2Client): boolean => Object.values(OMVD_CHANNELS).every((n) => client.channelId(n) !== undefined);
 
   it('a piece sent twice after a lost reply is caught by the installer, and the whole upload is sent again', async () => {
-    const { cam, client, link } = await bare('print("bare")\n', 'H7', { loseAck: true }, 500);
+    const { cam, client, link } = await bare('print("bare")\n', 'H7', { loseAck: true });
     await installScripts(client);
     expect(link.lost).toBe(1);
     expect(installed(client)).toBe(true);
@@ -77,14 +77,14 @@ describe('--install-scripts on what the firmware really does', () => {
   }, 60_000);
 
   it('a slow link (every host packet 60 ms late): nothing runs before the whole script is there', async () => {
-    const { cam, client } = await bare('print("bare")\n', 'H7P', { delayMs: 60 }, 3000);
+    const { cam, client } = await bare('print("bare")\n', 'H7P', { delayMs: 60 });
     await installScripts(client);
     expect(installed(client)).toBe(true);
     expect(cam.lines.filter((l) => /SyntaxError|damaged/.test(l))).toEqual([]);
   }, 60_000);
 
   it('a script that runs forever is stopped first', async () => {
-    const { cam, client } = await bare('import time\nprint("busy")\nwhile True:\n    time.sleep_ms(20)\n', 'H7', {}, 3000);
+    const { cam, client } = await bare('import time\nprint("busy")\nwhile True:\n    time.sleep_ms(20)\n', 'H7', {});
     await cam.line(/^busy$/);
     await installScripts(client);
     expect(installed(client)).toBe(true);

@@ -63,13 +63,13 @@ describe('a reply that arrives after the host gave up on it', () => {
     const bytes = encodeImageIo(frames);
     writeFileSync(join(sd, 'rec_0001.bin'), bytes);
     camera = await VirtualCamera.start({ sdDir: sd, board: 'H7P' });
-    const probe = new V2Client(camera.link, { timeoutMs: 3000 });
+    const probe = new V2Client(camera.link);
     await probe.connect();
     await waitFor(async () => Boolean((await fetchCatalog(probe)).recordings[0]?.sha256), 'the recording hashed');
     const file = probe.channelId('omvd.file')!;
     probe.close();
     const link = new Starved(camera.link, file, 600);
-    const client = new V2Client(link, { timeoutMs: 300 });
+    const client = new V2Client(link);
     await client.connect();
     const root = mkdtempSync(join(tmpdir(), 'omvd-late-root-'));
     const summary = await syncCamera(client, root);

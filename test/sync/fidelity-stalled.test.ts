@@ -42,7 +42,7 @@ describe('sync from a camera whose script died', () => {
     writeFileSync(join(sd, '.omvd-hashes.json'), JSON.stringify({ 'rec_0001.bin': [done.length, sha(done), 4] }));
     cam = await scripted(DYING, { sdDir: sd });
     await cam.line(/MemoryError: the script dies mid-recording/);
-    client = new V2Client(cam.camera.link, { timeoutMs: 3000 });
+    client = new V2Client(cam.camera.link);
     await client.connect();
   });
 
