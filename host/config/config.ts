@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { OmvError } from '../../protocol/errors.js';
 import { DEFAULT_EXPORT_FORMATS, EXPORT_FORMATS, type ExportFormat } from '../export/export.js';
+import { parseUploadSection, type UploadSettings } from '../upload/settings.js';
 
 /** omvd's settings file. Every field is optional; what is missing takes its default. */
 export interface OmvdConfig {
@@ -10,6 +11,8 @@ export interface OmvdConfig {
     /** What each newly synced recording is converted into ([] = nothing). Default: roverd trace with JPEG blobs + HDF5. */
     formats: ExportFormat[];
   };
+  /** Where the daemon delivers verified recordings and their datasets: an S3-compatible store (absent: nowhere). */
+  upload?: UploadSettings;
 }
 
 export const DEFAULT_CONFIG: OmvdConfig = { export: { formats: [...DEFAULT_EXPORT_FORMATS] } };
@@ -29,8 +32,10 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
 function validate(path: string, doc: unknown): OmvdConfig {
   const config: OmvdConfig = structuredClone(DEFAULT_CONFIG);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ConfigError(path, '(top level)', 'must be a JSON object');
-  const known = new Set(['export']);
-  for (const key of Object.keys(doc)) if (!known.has(key)) throw new ConfigError(path, key, 'is not a setting omvd knows (known: export)');
+  const known = new Set(['export', 'upload']);
+  for (const key of Object.keys(doc)) if (!known.has(key)) throw new ConfigError(path, key, 'is not a setting omvd knows (known: export, upload)');
+  const upload = (doc as { upload?: unknown }).upload;
+  if (upload !== undefined) config.upload = parseUploadSection(upload, (field, message) => { throw new ConfigError(path, field, message); });
   const exp = (doc as { export?: unknown }).export;
   if (exp === undefined) return config;
   if (typeof exp !== 'object' || exp === null || Array.isArray(exp)) throw new ConfigError(path, 'export', 'must be an object like {"formats": ["blob", "hdf5"]}');
