@@ -22,10 +22,13 @@ export interface DeliverJob extends Omit<SendJob, 'sha256' | 'metadata'> {
   recordingSha256: string;
 }
 
-/** How a file is in the store now: `uploaded` by this call, `present` already (same bytes, or for a dataset one
- * made from the same recording by another host), or `delivered` before (the ledger says so; no request made). */
+/**
+ * How a file is in the store now: `uploaded` by this call, `present` already (same bytes, or for a dataset one
+ * made from the same recording by another host), `delivered` before (the ledger says so; no request made), or
+ * `waiting` for another host that is delivering its own copy of the dataset (see `adopt`).
+ */
 export interface Outcome {
-  state: 'uploaded' | 'present' | 'delivered';
+  state: 'uploaded' | 'present' | 'delivered' | 'waiting';
   key: string;
   sha256: string;
   parts: number;
@@ -75,9 +78,10 @@ function conflict(ctx: DeliverContext, job: DeliverJob, h: Head): DeliveryError 
   return new DeliveryError('ECONFLICT', `${job.key} in ${ctx.store.label} already holds other content (${h.size} bytes, ${theirs}) than ${job.file.path}: omvd never overwrites an object; move one of them, or upload to another prefix`);
 }
 
-async function attempt(ctx: DeliverContext, ledger: UploadLedger, job: DeliverJob, sha256: string): Promise<Outcome> {
+async function attempt(ctx: DeliverContext, ledger: UploadLedger, job: DeliverJob, sha256: string, adopt: boolean): Promise<Outcome> {
   const base = { key: job.key, sha256, parts: 0, partsReused: 0, sentBytes: 0 };
   const before = await head(ctx, job.key);
+  if (adopt && (!before || before === 'denied')) return { ...base, state: 'waiting' };
   if (before && before !== 'denied') {
     const verdict = judge(before, job, sha256);
     if (verdict === 'conflict') throw conflict(ctx, job, before);
@@ -114,9 +118,10 @@ const backoffMs = (n: number): number => Math.min(15_000, 500 * 2 ** n) * (0.75 
  * Delivers one file and records it in the ledger once HeadObject shows its size and SHA-256 (the object is then
  * verified). A file the ledger has (same key, size and time) costs no request. A store or network that goes away
  * is waited for with backoff, as long as something moved within `retryForMs`; each retry resumes the multipart
- * upload where the store's parts end.
+ * upload where the store's parts end. With `adopt`, nothing is sent: the file only counts as delivered once its
+ * key holds it or another host's equivalent.
  */
-export async function deliverFile(ctx: DeliverContext, ledger: UploadLedger, job: DeliverJob): Promise<Outcome> {
+export async function deliverFile(ctx: DeliverContext, ledger: UploadLedger, job: DeliverJob, adopt = false): Promise<Outcome> {
   const known = ledger.get(job.file.rel);
   if (known && known.key === job.key && known.size === job.file.size && known.mtimeMs === job.file.mtimeMs) return { state: 'delivered', key: job.key, sha256: known.sha256, parts: 0, partsReused: 0, sentBytes: 0 };
   const sha256 = job.sha256 ?? (await hashFile(job.file.path));
@@ -126,7 +131,8 @@ export async function deliverFile(ctx: DeliverContext, ledger: UploadLedger, job
   let movedAt = 0;
   for (let failures = 0; ; failures++) {
     try {
-      const outcome = await attempt(progress, ledger, job, sha256);
+      const outcome = await attempt(progress, ledger, job, sha256, adopt);
+      if (outcome.state === 'waiting') return outcome;
       const record: Delivered = { path: job.file.rel, key: job.key, size: job.file.size, mtimeMs: job.file.mtimeMs, sha256, recording: job.recording, how: outcome.state === 'uploaded' ? 'uploaded' : 'present', at: new Date().toISOString() };
       await ledger.recordDelivered(record);
       return outcome;

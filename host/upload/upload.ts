@@ -122,19 +122,29 @@ export class Uploader {
       files.splice(files.indexOf(onHost), 1);
     }
     const jobs = files.map((file) => this.job(cameraId, recording, entry, info, file));
-    await eachLimited(jobs, this.ctx.slots.size, async (job) => {
-      const report = { camera: cameraId, recording, kind: job.file.kind, path: job.file.path, size: job.file.size };
+    const deliver = async (job: DeliverJob, adopt: boolean): Promise<Outcome | undefined> => {
       try {
-        const outcome = await deliverFile({ ...this.ctx, onSent: this.progress(cameraId, job.file) }, ledger, job);
-        result.files.push({ ...report, ...outcome });
+        const outcome = await deliverFile({ ...this.ctx, onSent: this.progress(cameraId, job.file) }, ledger, job, adopt);
+        result.files.push({ camera: cameraId, recording, kind: job.file.kind, path: job.file.path, size: job.file.size, ...outcome });
+        return outcome;
       } catch (e) {
         if (endsTheRun(e)) throw e;
         const err = e as Error & { code?: string };
         fail(job.file.path, err.code ?? 'EINTERNAL', err.message, job.key);
         this.ctx.log?.error({ file: job.file.path, code: err.code }, `could not upload ${job.file.path}: ${err.message}`);
+        return undefined;
       }
+    };
+    // A dataset folder (a roverd trace) is one host's, whole: whoever creates its first object delivers the rest,
+    // and another host that synced the same recording only waits for those objects instead of mixing in its own.
+    await eachLimited(units(jobs), this.ctx.slots.size, async ([claim, ...rest]) => {
+      const outcome = await deliver(claim!, false);
+      if (!outcome || rest.length === 0) return;
+      const ours = outcome.state === 'uploaded' || (outcome.state === 'delivered' && ledger.get(claim!.file.rel)?.how === 'uploaded');
+      await eachLimited(rest, this.ctx.slots.size, async (job) => void (await deliver(job, !ours)));
     });
-    if (this.options.deleteAfterUpload && result.failed.length === 0) result.deleted = await this.removeHostCopy(dir, ledger, jobs, result.files);
+    const waiting = result.files.some((f) => f.state === 'waiting');
+    if (this.options.deleteAfterUpload && result.failed.length === 0 && !waiting) result.deleted = await this.removeHostCopy(dir, ledger, jobs, result.files);
     return result;
   }
 
@@ -201,6 +211,17 @@ export class Uploader {
     for (const d of [...dirs].sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => undefined);
     return deleted;
   }
+}
+
+/** The recording first, then each dataset (a file, or a folder's files in order), as lists whose first file decides. */
+function units(jobs: DeliverJob[]): DeliverJob[][] {
+  const byUnit = new Map<string, DeliverJob[]>([['', []]]);
+  for (const job of [...jobs].sort((a, b) => a.file.rel.localeCompare(b.file.rel))) {
+    const unit = job.file.kind === 'recording' ? '' : job.file.rel.split('/')[1]!;
+    if (!byUnit.has(unit)) byUnit.set(unit, []);
+    byUnit.get(unit)!.push(job);
+  }
+  return [...byUnit.values()].filter((u) => u.length > 0);
 }
 
 function entryProblem(name: string, entry: ManifestEntry | undefined): string | undefined {

@@ -86,7 +86,8 @@ async function run(args: Args): Promise<void> {
   const failed: FileFailure[] = done.flatMap((r) => r.failed);
   const uploaded = files.filter((f) => f.state === 'uploaded');
   const present = files.filter((f) => f.state === 'present');
-  const upToDate = files.length - uploaded.length - present.length;
+  const waiting = files.filter((f) => f.state === 'waiting');
+  const upToDate = files.length - uploaded.length - present.length - waiting.length;
   if (args.json) {
     const error = fatal === undefined ? {} : { error: { code: fatal instanceof OmvError ? fatal.code : 'EINTERNAL', message: (fatal as Error).message } };
     const summary = {
@@ -96,6 +97,7 @@ async function run(args: Args): Promise<void> {
       ...(target.endpoint ? { endpoint: target.endpoint } : {}),
       uploaded: uploaded.map((f) => ({ ...brief(f), parts: f.parts, partsReused: f.partsReused, sentBytes: f.sentBytes })),
       present: present.map(brief),
+      waiting: waiting.map(brief),
       upToDate,
       failed,
       deleted: done.flatMap((r) => r.deleted),
@@ -103,7 +105,7 @@ async function run(args: Args): Promise<void> {
       ...error,
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
-  } else if (fatal === undefined) process.stdout.write(`${uploaded.length} files uploaded, ${present.length} already in the store, ${upToDate} delivered before, ${failed.length} failed → ${storeUrl(target)}\n`);
+  } else if (fatal === undefined) process.stdout.write(`${uploaded.length} files uploaded, ${present.length} already in the store, ${upToDate} delivered before, ${waiting.length} being delivered by another host, ${failed.length} failed → ${storeUrl(target)}\n`);
   if (fatal !== undefined) process.exitCode = args.json ? exitCodeFor(fatal) : reportError(fatal, false);
   else if (failed.length > 0) process.exitCode = files.length > 0 ? Exit.PARTIAL : Exit.FAILED;
 }
@@ -135,6 +137,8 @@ function printRecording(r: RecordingUpload, tty: boolean): void {
   const datasets = sent.filter((f) => f.kind === 'dataset');
   if (datasets.length) parts.push(`${datasets.length} dataset files`);
   if (there) parts.push(`${there} files already in the store`);
+  const waiting = r.files.filter((f) => f.state === 'waiting').length;
+  if (waiting) parts.push(`${waiting} dataset files another host is delivering (checked again on the next run)`);
   if (r.deleted.length) parts.push(`${r.deleted.length} host files deleted after the check`);
   if (tty) process.stderr.write('\r\x1b[K');
   if (parts.length) process.stdout.write(`${r.camera}/${r.recording}: ${parts.join(', ')}\n`);
