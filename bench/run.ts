@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   writers: () => import('./writers.js').then((m) => m.writers()),
   sync: () => import('./sync.js').then((m) => m.sync()),
   capture: () => import('./capture.js').then((m) => m.capture()),
+  upload: () => import('./upload.js').then((m) => m.upload()),
 };
 
 const wanted = process.argv.slice(2);
