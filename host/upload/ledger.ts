@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, rm, truncate } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../writers/atomic.js';
@@ -54,30 +54,33 @@ export class UploadLedger {
     const ledger = new UploadLedger(join(cameraDir, UPLOAD_DIR, store.id));
     await mkdir(join(ledger.dir, 'parts'), { recursive: true });
     await writeFileAtomic(join(ledger.dir, 'target.json'), `${JSON.stringify({ url: storeUrl(store.target), store: store.label })}\n`);
-    await ledger.load();
+    await ledger.load(true);
     return ledger;
   }
 
   /** Reads the state of a target without creating anything (for `omvd ls`); undefined if nothing was ever uploaded there. */
   static async read(cameraDir: string, id: string): Promise<UploadLedger | undefined> {
     const ledger = new UploadLedger(join(cameraDir, UPLOAD_DIR, id));
-    return (await ledger.load()) ? ledger : undefined;
+    if (!(await stat(ledger.dir).then(() => true, () => false))) return undefined;
+    await ledger.load(false);
+    return ledger;
   }
 
   private get logPath(): string {
     return join(this.dir, 'delivered.jsonl');
   }
 
-  private async load(): Promise<boolean> {
+  /** Reads the log; `repair` (the writer only, never a reader such as `omvd ls`) cuts a line torn by a crash. */
+  private async load(repair: boolean): Promise<void> {
     let text: string;
     try {
       text = await readFile(this.logPath, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw e;
     }
     const end = text.lastIndexOf('\n') + 1;
-    if (end < text.length) await truncate(this.logPath, Buffer.byteLength(text.slice(0, end)));
+    if (repair && end < text.length) await truncate(this.logPath, Buffer.byteLength(text.slice(0, end)));
     for (const raw of text.slice(0, end).split('\n')) {
       const line = parseLine(raw);
       if (line?.event === 'delivered') {
@@ -85,7 +88,6 @@ export class UploadLedger {
         this.deleted.delete(line.path);
       } else if (line?.event === 'deleted') this.deleted.add(line.path);
     }
-    return true;
   }
 
   get(path: string): Delivered | undefined {

@@ -52,7 +52,8 @@ export function body(data: Uint8Array, limit?: RateLimit, signal?: AbortSignal):
     (async function* () {
       for (let at = 0; at < data.length; at += limit.slice) {
         const piece = data.subarray(at, at + limit.slice);
-        await limit.take(piece.length, signal);
+        // Stopped: the SDK aborts the request itself; an error here would have no listener once it has.
+        if (!(await limit.take(piece.length, signal).then(() => true, () => false))) return;
         yield piece;
       }
     })(),

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListMultipartUploadsCommand, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uploadStatus } from '../../host/upload/status.js';
+import { targetId } from '../../host/upload/target.js';
 import { startCeph, type Ceph } from '../support/ceph.js';
 import { getBytes, makeBucket, openUploads, s3Client, startRelay } from '../support/s3.js';
 import { spawnOmvd, waitFor, type CliProcess } from '../support/tools.js';
@@ -10,7 +12,7 @@ import { CAMERA, makeRoot, sha256, storeEnv } from './roots.js';
 
 const MB = 1_000_000;
 
-describe('omvd upload through faults: killed, the store killed, connections dropped, a bandwidth limit', () => {
+describe('omvd upload through faults: killed, interrupted, the store killed, connections dropped, a bandwidth limit', () => {
   let ceph: Ceph;
   let s3: S3Client;
   const work = mkdtempSync(join(tmpdir(), 'omvd-upload-faults-'));
@@ -63,6 +65,22 @@ describe('omvd upload through faults: killed, the store killed, connections drop
     expect(rec!.sentBytes).toBeLessThanOrEqual(48 * MB - 2 * 8 * 2 ** 20);
     expect(sha256(await getBytes(s3, 'lab', key))).toBe(sha256(files['rec_0001.bin']!));
     expect(await openUploads(s3, 'lab')).toEqual([]);
+  }, 120_000);
+
+  it('Ctrl-C mid-upload: exit 130 with EINTERRUPTED, the status shows the upload under way, and a re-run resumes it', async () => {
+    const root = join(work, 'sigint');
+    const files = makeRoot(root, { 'rec_0001.bin': 40 * MB });
+    const key = `sigint/${CAMERA}/rec_0001.bin`;
+    const first = start(root, 's3://lab/sigint', ['--upload-limit', '10MB/s']);
+    await waitFor(async () => (await partsInStore('lab', key)) >= 1, 'a part in the store', 60_000, 100);
+    expect(await first.stop('SIGINT')).toBe(130);
+    expect(JSON.parse(first.stdout())).toMatchObject({ ok: false, error: { code: 'EINTERRUPTED' } });
+    const status = await uploadStatus(root, CAMERA, targetId({ bucket: 'lab', prefix: 'sigint', endpoint: ceph.endpoint, pathStyle: true }, {}));
+    expect(status['rec_0001.bin']).toMatchObject({ state: 'uploading', delivered: 0, uploading: [expect.objectContaining({ key, parts: 5 })] });
+    expect(status['rec_0001.bin']!.uploading[0]!.partsDone).toBeGreaterThanOrEqual(1);
+    const r = await finish(start(root, 's3://lab/sigint'));
+    expect(r.uploaded[0]!.partsReused).toBeGreaterThanOrEqual(1);
+    expect(sha256(await getBytes(s3, 'lab', key))).toBe(sha256(files['rec_0001.bin']!));
   }, 120_000);
 
   it('radosgw killed mid-upload and restarted: the same run waits with backoff, resumes and completes', async () => {

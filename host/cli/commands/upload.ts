@@ -4,10 +4,9 @@ import { OmvError } from '../../../protocol/errors.js';
 import { parseDuration } from '../../capture/session-file.js';
 import { configPath, loadConfig } from '../../config/config.js';
 import { createLogger } from '../../log.js';
-import { openStore } from '../../upload/client.js';
 import { parseRate, RateLimit } from '../../upload/rate-limit.js';
 import { parseStoreUrl, storeUrl, type StoreTarget } from '../../upload/target.js';
-import { Uploader, type FileFailure, type FileReport, type RecordingUpload } from '../../upload/upload.js';
+import type { FileFailure, FileReport, RecordingUpload } from '../../upload/upload.js';
 import { Exit, exitCodeFor } from '../exit-codes.js';
 import { reportError } from '../report-error.js';
 import { jsonOption } from './camera-options.js';
@@ -52,13 +51,15 @@ async function run(args: Args): Promise<void> {
   const retryForS = parseDuration(args['retry-for'], (m) => {
     throw usage(`--retry-for ${m}`);
   });
-  const { target, limit, deleteAfterUpload } = await settings(args);
-  const log = createLogger({ json: args.json });
-  const store = await openStore(target);
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const { target, limit, deleteAfterUpload } = await settings(args);
+  const log = createLogger({ json: args.json });
+  // The AWS SDK takes a while to load: only this command pays for it.
+  const [{ openStore }, { Uploader }] = await Promise.all([import('../../upload/client.js'), import('../../upload/upload.js')]);
+  const store = await openStore(target);
   const tty = process.stderr.isTTY && !args.json;
   const uploader = new Uploader(store, {
     log,
