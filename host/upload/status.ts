@@ -1,7 +1,8 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readManifest } from '../sync/manifest.js';
 import { deliverables } from './files.js';
-import { UploadLedger } from './ledger.js';
+import { UPLOAD_DIR, UploadLedger } from './ledger.js';
 
 /** Where one verified recording stands with one store, for `omvd ls` and the daemon's status. */
 export interface UploadStatus {
@@ -42,4 +43,17 @@ export async function uploadStatus(root: string, cameraId: string, targetId: str
     out[name] = { state, files: rels.size, delivered, hostCopyDeleted, uploading };
   }
   return out;
+}
+
+/**
+ * Whether a recording's host copy was removed after it was verified in a store (`--delete-after-upload`, any
+ * store): the sync must not copy it from the camera again just because the file is gone.
+ */
+export async function removedAfterUpload(root: string, cameraId: string, name: string): Promise<boolean> {
+  const dir = join(root, cameraId);
+  for (const id of await readdir(join(dir, UPLOAD_DIR)).catch(() => [] as string[])) {
+    const ledger = await UploadLedger.read(dir, id);
+    if (ledger?.isDeleted(name) && ledger.get(name)) return true;
+  }
+  return false;
 }

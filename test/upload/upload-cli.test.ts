@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uploadStatus } from '../../host/upload/status.js';
+import { removedAfterUpload, uploadStatus } from '../../host/upload/status.js';
 import { targetId } from '../../host/upload/target.js';
 import { startCeph, type Ceph } from '../support/ceph.js';
 import { getBytes, headObject, listKeys, makeBucket, openUploads, s3Client, startRelay } from '../support/s3.js';
@@ -155,6 +155,8 @@ describe('omvd upload ROOT s3://bucket/prefix against a real S3 store (Ceph rado
     expect(readFileSync(join(cam, 'manifest.json'), 'utf8')).toBe(manifest);
     const status = await uploadStatus(root, CAMERA, targetId({ bucket: 'lab', prefix: 'moved', endpoint: ceph.endpoint, pathStyle: true }, {}));
     expect(status['rec_0001.bin']).toMatchObject({ state: 'uploaded', hostCopyDeleted: true });
+    expect(await removedAfterUpload(root, CAMERA, 'rec_0001.bin')).toBe(true); // so the sync does not fetch it again
+    expect(await removedAfterUpload(join(work, 'a'), CAMERA, 'rec_0001.bin')).toBe(false);
     const again = upload(root, 's3://lab/moved', ['--delete-after-upload']);
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, failed: [], uploaded: [] });
   });

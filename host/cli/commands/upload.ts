@@ -1,48 +1,34 @@
 import { resolve } from 'node:path';
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { OmvError } from '../../../protocol/errors.js';
 import { parseDuration } from '../../capture/session-file.js';
 import { configPath, loadConfig } from '../../config/config.js';
 import { createLogger } from '../../log.js';
-import { parseRate, RateLimit } from '../../upload/rate-limit.js';
-import { parseStoreUrl, storeUrl, type StoreTarget } from '../../upload/target.js';
+import { planUpload } from '../../upload/options.js';
+import { RateLimit } from '../../upload/rate-limit.js';
+import { storeUrl } from '../../upload/target.js';
 import type { FileFailure, FileReport, RecordingUpload } from '../../upload/upload.js';
 import { Exit, exitCodeFor } from '../exit-codes.js';
 import { reportError } from '../report-error.js';
 import { jsonOption } from './camera-options.js';
 
-interface Args {
-  root: string;
-  store?: string;
+export interface StoreArgs {
   endpoint?: string;
   'path-style'?: boolean;
   region?: string;
   'upload-limit'?: string;
   'delete-after-upload'?: boolean;
+}
+
+interface Args extends StoreArgs {
+  root: string;
+  store?: string;
   'retry-for': string;
   camera?: string[];
   json: boolean;
 }
 
 const usage = (message: string): OmvError => new OmvError('EUSAGE', message);
-
-/** The store to deliver to: the command line over the config file's `upload` section. */
-async function settings(args: Args): Promise<{ target: StoreTarget; limit?: number; deleteAfterUpload: boolean }> {
-  const file = (await loadConfig()).upload ?? {};
-  const url = args.store ?? file.url;
-  if (!url) throw usage(`name the store: omvd upload ${args.root} s3://BUCKET/PREFIX (or "upload": {"url": …} in ${configPath()})`);
-  const endpoint = args.endpoint ?? file.endpoint;
-  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) throw usage(`--endpoint ${endpoint}: give the store's http:// or https:// URL`);
-  const region = args.region ?? file.region;
-  const profile = file.profile;
-  const target: StoreTarget = { ...parseStoreUrl(url), pathStyle: args['path-style'] ?? file.pathStyle ?? false, ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...(profile ? { profile } : {}) };
-  let limit = file.limit;
-  if (args['upload-limit'] !== undefined) {
-    limit = parseRate(args['upload-limit']);
-    if (limit === undefined) throw usage(`--upload-limit ${args['upload-limit']}: give a rate like 5MB/s, 800kB/s or 2MiB/s`);
-  }
-  return { target, ...(limit ? { limit } : {}), deleteAfterUpload: args['delete-after-upload'] ?? file.deleteAfterUpload ?? false };
-}
 
 const brief = (f: FileReport): Record<string, unknown> => ({ camera: f.camera, recording: f.recording, kind: f.kind, path: f.path, key: f.key, size: f.size, sha256: f.sha256 });
 
@@ -55,7 +41,10 @@ async function run(args: Args): Promise<void> {
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const { target, limit, deleteAfterUpload } = await settings(args);
+  const flags = { url: args.store, endpoint: args.endpoint, pathStyle: args['path-style'], region: args.region, limit: args['upload-limit'], deleteAfterUpload: args['delete-after-upload'] };
+  const plan = planUpload(flags, (await loadConfig()).upload);
+  if (!plan) throw usage(`name the store: omvd upload ${args.root} s3://BUCKET/PREFIX (or "upload": {"url": …} in ${configPath()})`);
+  const { target, limit, deleteAfterUpload } = plan;
   const log = createLogger({ json: args.json });
   // The AWS SDK takes a while to load: only this command pays for it.
   const [{ openStore }, { Uploader }] = await Promise.all([import('../../upload/client.js'), import('../../upload/upload.js')]);
@@ -146,18 +135,23 @@ function printRecording(r: RecordingUpload, tty: boolean): void {
   for (const f of r.failed) process.stdout.write(`FAILED ${f.path}: ${f.error}\n`);
 }
 
+/** --endpoint, --path-style, --region, --upload-limit, --delete-after-upload: the same for `omvd daemon --upload`. */
+export function storeOptions<T>(y: Argv<T>): Argv<T & StoreArgs> {
+  return y
+    .option('endpoint', { type: 'string', describe: 'the store\'s URL, for stores that are not AWS (MinIO, Ceph, R2…); default: AWS_ENDPOINT_URL_S3, else AWS' })
+    .option('path-style', { type: 'boolean', describe: 'address buckets as URL/bucket instead of bucket.host (most stores that are not AWS need it)' })
+    .option('region', { type: 'string', describe: 'signing region (default: AWS_REGION or the profile\'s, else us-east-1)' })
+    .option('upload-limit', { type: 'string', describe: 'cap on what is sent, e.g. 5MB/s, 800kB/s, 2MiB/s' })
+    .option('delete-after-upload', { type: 'boolean', describe: 'remove each recording and its datasets from the host once all their objects are verified in the store (the manifest keeps the record)' }) as Argv<T & StoreArgs>;
+}
+
 export const uploadCommand: CommandModule<object, Args> = {
   command: 'upload <root> [store]',
   describe: 'Deliver the verified recordings of a sync root, and their datasets, to an S3-compatible store (resumable, verified)',
   builder: (y) =>
-    y
+    storeOptions(y)
       .positional('root', { type: 'string', demandOption: true, describe: 'a sync root (--root of omvd sync): <camera id>/manifest.json lists what is verified' })
       .positional('store', { type: 'string', describe: `s3://BUCKET/PREFIX (default: "upload": {"url"} of ${configPath()}); objects go to PREFIX/<camera id>/<name>, datasets under PREFIX/<camera id>/datasets/` })
-      .option('endpoint', { type: 'string', describe: 'the store\'s URL, for stores that are not AWS (MinIO, Ceph, R2…); default: AWS_ENDPOINT_URL_S3, else AWS' })
-      .option('path-style', { type: 'boolean', describe: 'address buckets as URL/bucket instead of bucket.host (most stores that are not AWS need it)' })
-      .option('region', { type: 'string', describe: 'signing region (default: AWS_REGION or the profile\'s, else us-east-1)' })
-      .option('upload-limit', { type: 'string', describe: 'cap on what is sent, e.g. 5MB/s, 800kB/s, 2MiB/s' })
-      .option('delete-after-upload', { type: 'boolean', describe: 'remove each recording and its datasets from the host once all their objects are verified in the store (the manifest keeps the record)' })
       .option('camera', { type: 'string', array: true, describe: 'only these camera ids (repeat for several)' })
       .option('retry-for', { type: 'string', default: '10m', describe: 'how long to keep retrying, with backoff, a store that does not answer before giving up (a re-run resumes)' })
       .option('json', { ...jsonOption, describe: 'print one JSON summary (stdout) and JSON log lines (stderr)' })
