@@ -43,6 +43,10 @@ export interface Relay {
   endpoint: string;
   /** Bytes that went from clients to the store so far. */
   upstreamBytes(): number;
+  /** Seconds from the first byte sent to the store to the last (0 before two arrived). */
+  upstreamSeconds(): number;
+  /** Connections open now. */
+  open(): number;
   /** Destroys every open connection (a network that drops them); new ones are relayed as before. */
   cutAll(): number;
   close(): Promise<void>;
@@ -52,6 +56,8 @@ export async function startRelay(target: string): Promise<Relay> {
   const { hostname, port } = new URL(target);
   const sockets = new Set<Socket>();
   let upstream = 0;
+  let first = 0;
+  let last = 0;
   const server: Server = createServer((client) => {
     const store = connect(Number(port), hostname);
     for (const s of [client, store]) {
@@ -59,7 +65,11 @@ export async function startRelay(target: string): Promise<Relay> {
       s.on('close', () => sockets.delete(s));
       s.on('error', () => undefined);
     }
-    client.on('data', (d: Buffer) => (upstream += d.length));
+    client.on('data', (d: Buffer) => {
+      upstream += d.length;
+      last = performance.now();
+      first ||= last;
+    });
     client.pipe(store);
     store.pipe(client);
     client.on('close', () => store.destroy());
@@ -69,6 +79,8 @@ export async function startRelay(target: string): Promise<Relay> {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     upstreamBytes: () => upstream,
+    upstreamSeconds: () => (last - first) / 1000,
+    open: () => sockets.size / 2,
     cutAll: () => {
       const n = sockets.size;
       for (const s of sockets) s.resetAndDestroy();
