@@ -40,20 +40,31 @@ describe('a virtual camera synced by omvd sync, then delivered to a real S3 stor
     env = storeEnv(ceph, work);
     await makeBucket(s3, 'lab');
     await waitFor(() => readdirSync(join(work, 'sd')).some((n) => n.endsWith('.bin')), 'the camera to start recording');
+    // Both hosts copy the finished recording (following one still being written is the sync's own test).
+    await waitFor(
+      () => {
+        const ls = omvd(['ls', '--port', sim.path, '--json'], env);
+        const recordings = ls.status === 0 ? (JSON.parse(ls.stdout).cameras[0]?.recordings ?? []) : [];
+        return recordings.length > 0 && recordings.every((r: { open: boolean; sha256: string | null }) => !r.open && r.sha256);
+      },
+      'the recording to be finished and hashed on the camera',
+      120_000,
+      500,
+    );
     // Two hosts sync the same camera, each into its own root (with the default export: roverd trace + HDF5).
     for (const root of roots) {
       const r = omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json'], env);
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).synced).toHaveLength(1);
     }
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await sim?.stop();
     s3?.destroy();
     await ceph?.stop();
     rmSync(work, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it('lands the recording and every dataset file byte-identical, with the camera\'s id, firmware, frames and sync time', async () => {
     const r = omvd(['upload', roots[0]!, 's3://lab/one', '--endpoint', ceph.endpoint, '--path-style', '--json'], env);
@@ -67,7 +78,7 @@ describe('a virtual camera synced by omvd sync, then delivered to a real S3 stor
     const [name, entry] = Object.entries(manifest.recordings)[0] as [string, { sha256: string; frames: number; syncedAt: string }];
     const meta = (await headObject(s3, 'lab', `one/${sim.id}/${name}`)).meta;
     expect(meta).toMatchObject({ sha256: entry.sha256, 'camera-id': sim.id, firmware: manifest.camera.firmware, frames: String(entry.frames), 'synced-at': entry.syncedAt });
-  });
+  }, 180_000);
 
   it('two hosts uploading the same camera into one bucket at once: one object per key, each dataset whole from one host', async () => {
     const upload = (root: string) => spawnOmvd(['upload', root, 's3://lab/shared', '--endpoint', ceph.endpoint, '--path-style', '--json'], env);
@@ -104,5 +115,5 @@ describe('a virtual camera synced by omvd sync, then delivered to a real S3 stor
       expect(await p.exited).toBe(0);
       expect((JSON.parse(p.stdout()) as Summary).waiting).toEqual([]);
     }
-  });
+  }, 180_000);
 });

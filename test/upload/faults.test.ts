@@ -42,7 +42,7 @@ describe('omvd upload through faults: killed, interrupted, the store killed, con
     s3 = s3Client(ceph);
     env = storeEnv(ceph, work);
     await makeBucket(s3, 'lab');
-  });
+  }, 180_000);
 
   afterAll(async () => {
     for (const p of running) await p.stop('SIGKILL');
@@ -65,7 +65,7 @@ describe('omvd upload through faults: killed, interrupted, the store killed, con
     expect(rec!.sentBytes).toBeLessThanOrEqual(48 * MB - 2 * 8 * 2 ** 20);
     expect(sha256(await getBytes(s3, 'lab', key))).toBe(sha256(files['rec_0001.bin']!));
     expect(await openUploads(s3, 'lab')).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('Ctrl-C mid-upload: exit 130 with EINTERRUPTED, the status shows the upload under way, and a re-run resumes it', async () => {
     const root = join(work, 'sigint');
@@ -81,7 +81,7 @@ describe('omvd upload through faults: killed, interrupted, the store killed, con
     const r = await finish(start(root, 's3://lab/sigint'));
     expect(r.uploaded[0]!.partsReused).toBeGreaterThanOrEqual(1);
     expect(sha256(await getBytes(s3, 'lab', key))).toBe(sha256(files['rec_0001.bin']!));
-  }, 120_000);
+  }, 180_000);
 
   it('radosgw killed mid-upload and restarted: the same run waits with backoff, resumes and completes', async () => {
     const root = join(work, 'gateway');
@@ -98,7 +98,7 @@ describe('omvd upload through faults: killed, interrupted, the store killed, con
     expect(sha256(await getBytes(s3, 'lab', key))).toBe(sha256(files['rec_0001.bin']!));
     expect(sha256(await getBytes(s3, 'lab', `gateway/${CAMERA}/datasets/rec_0001.rtdc`))).toBe(sha256(files['datasets/rec_0001.rtdc']!));
     expect(await openUploads(s3, 'lab')).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('a network that drops every connection, twice: the parts already sent are kept and the object is byte-identical', async () => {
     const relay = await startRelay(ceph.endpoint);
@@ -125,7 +125,7 @@ describe('omvd upload through faults: killed, interrupted, the store killed, con
     } finally {
       await relay.close();
     }
-  }, 120_000);
+  }, 180_000);
 
   it('--upload-limit caps the rate on the wire, and without it the same upload is faster', async () => {
     const limit = 2 * MB;
@@ -147,5 +147,5 @@ describe('omvd upload through faults: killed, interrupted, the store killed, con
     expect(limited / limit).toBeLessThanOrEqual(1.05);
     expect(limited / limit).toBeGreaterThan(0.5);
     expect(free / limit).toBeGreaterThan(2);
-  }, 120_000);
+  }, 180_000);
 });

@@ -11,6 +11,8 @@ import { omvd, spawnOmvd, waitFor } from '../support/tools.js';
 import { CAMERA, makeRoot, sha256, storeEnv } from './roots.js';
 
 const MB = 1_000_000;
+/** Each test runs omvd a few times; on a loaded 2-core machine one run can take several seconds. */
+const TEST_MS = 180_000;
 
 describe('omvd upload ROOT s3://bucket/prefix against a real S3 store (Ceph radosgw)', () => {
   let ceph: Ceph;
@@ -31,13 +33,13 @@ describe('omvd upload ROOT s3://bucket/prefix against a real S3 store (Ceph rado
     s3 = s3Client(ceph);
     env = storeEnv(ceph, work);
     for (const b of ['lab', 'other']) await makeBucket(s3, b);
-  });
+  }, 180_000);
 
   afterAll(async () => {
     s3?.destroy();
     await ceph?.stop();
     rmSync(work, { recursive: true, force: true });
-  });
+  }, TEST_MS);
 
   it('delivers each verified recording and its finished datasets byte-identical, with the recording\'s metadata; nothing else', async () => {
     const root = join(work, 'a');
@@ -59,7 +61,7 @@ describe('omvd upload ROOT s3://bucket/prefix against a real S3 store (Ceph rado
     const ds = await headObject(s3, 'lab', `openmv/${CAMERA}/datasets/rec_0001.rtdc`);
     expect(ds.meta).toMatchObject({ sha256: sha256(files['datasets/rec_0001.rtdc']!), 'recording-sha256': sha256(files['rec_0001.bin']!), recording: 'rec_0001.bin' });
     expect(await openUploads(s3, 'lab')).toEqual([]);
-  });
+  }, TEST_MS);
 
   it('sends nothing again: the ledger knows what is delivered; without it, HeadObject finds the same SHA-256', async () => {
     const root = join(work, 'b');
@@ -83,7 +85,7 @@ describe('omvd upload ROOT s3://bucket/prefix against a real S3 store (Ceph rado
     } finally {
       await relay.close();
     }
-  });
+  }, TEST_MS);
 
   it('never overwrites an object with other content at its key: ECONFLICT for that file, the others still go', async () => {
     const root = join(work, 'c');
@@ -95,7 +97,7 @@ describe('omvd upload ROOT s3://bucket/prefix against a real S3 store (Ceph rado
     expect(summary.failed).toEqual([expect.objectContaining({ code: 'ECONFLICT', key: `conflict/${CAMERA}/rec_0001.bin` })]);
     expect(summary.uploaded.map((f: { key: string }) => f.key)).toEqual([`conflict/${CAMERA}/rec_0002.bin`]);
     expect((await getBytes(s3, 'lab', `conflict/${CAMERA}/rec_0001.bin`)).toString()).toBe('someone else\'s file');
-  });
+  }, TEST_MS);
 
   it('wrong credentials: exit 6, ECREDENTIALS saying where credentials come from, and the secret appears nowhere', () => {
     const root = join(work, 'd');
@@ -113,7 +115,7 @@ describe('omvd upload ROOT s3://bucket/prefix against a real S3 store (Ceph rado
     const none = upload(root, 's3://lab/creds', [], { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_EC2_METADATA_DISABLED: 'true' });
     expect(none.status).toBe(6);
     expect(JSON.parse(none.stdout).error).toMatchObject({ code: 'ECREDENTIALS', message: expect.stringMatching(/^no credentials/) });
-  });
+  }, TEST_MS);
 
   it('missing bucket: exit 6, ENOBUCKET naming it; a read-only user: ESTOREDENIED; a user over quota: ESTOREFULL', async () => {
     const root = join(work, 'e');
@@ -137,7 +139,7 @@ describe('omvd upload ROOT s3://bucket/prefix against a real S3 store (Ceph rado
     const full = upload(root, 's3://small/x', [], { AWS_ACCESS_KEY_ID: 'smallkey', AWS_SECRET_ACCESS_KEY: 'smallsecret' });
     expect(full.status).toBe(6);
     expect(JSON.parse(full.stdout).error.code).toBe('ESTOREFULL');
-  });
+  }, TEST_MS);
 
   it('--delete-after-upload removes the host copies only once verified in the store; the manifest keeps the record', async () => {
     const root = join(work, 'f');
@@ -159,7 +161,7 @@ describe('omvd upload ROOT s3://bucket/prefix against a real S3 store (Ceph rado
     expect(await removedAfterUpload(join(work, 'a'), CAMERA, 'rec_0001.bin')).toBe(false);
     const again = upload(root, 's3://lab/moved', ['--delete-after-upload']);
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, failed: [], uploaded: [] });
-  });
+  }, TEST_MS);
 
   it('takes the store from the config file\'s upload section when none is named', async () => {
     const root = join(work, 'g');
@@ -174,5 +176,5 @@ describe('omvd upload ROOT s3://bucket/prefix against a real S3 store (Ceph rado
     expect(bad.status).toBe(2);
     expect(JSON.parse(bad.stdout).error.message).toMatch(/"upload\.secret_access_key" looks like a credential/);
     expect(bad.stdout).not.toContain('do-not-echo');
-  });
+  }, TEST_MS);
 });
