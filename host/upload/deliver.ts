@@ -6,7 +6,7 @@ import { OmvError } from '../../protocol/errors.js';
 import type { Logger } from '../log.js';
 import { DeliveryError, httpStatus, storeError, StoreError } from './errors.js';
 import type { Delivered, UploadLedger } from './ledger.js';
-import { sendFile, type SendJob, type TransferContext } from './transfer.js';
+import { abortUpload, sendFile, type SendJob, type TransferContext } from './transfer.js';
 
 export interface DeliverContext extends TransferContext {
   /** How long a file may go without any progress while the store is unreachable before omvd gives up on it. */
@@ -85,9 +85,13 @@ async function attempt(ctx: DeliverContext, ledger: UploadLedger, job: DeliverJo
   if (before && before !== 'denied') {
     const verdict = judge(before, job, sha256);
     if (verdict === 'conflict') throw conflict(ctx, job, before);
-    // Finished by an earlier run that was stopped before it wrote the ledger, or by another host.
+    // Finished by an earlier run that was stopped before it wrote the ledger, or by another host: an upload of
+    // ours still open would only hold parts in the store (aborting a completed one is a harmless 404).
     const ours = await ledger.loadParts(job.file.rel);
-    if (ours) await ledger.dropParts(job.file.rel);
+    if (ours) {
+      await abortUpload(ctx, ours.key, ours.uploadId);
+      await ledger.dropParts(job.file.rel);
+    }
     return { ...base, state: ours && verdict === 'same' ? 'uploaded' : 'present' };
   }
   const sent = await sendFile(ctx, ledger, { ...job, sha256, metadata: job.metadata(sha256) });

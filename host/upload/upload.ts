@@ -150,12 +150,13 @@ export class Uploader {
 
   /** Delivers every verified recording of every camera folder in `root` (`omvd upload ROOT`), or of the cameras named. */
   async uploadRoot(root: string, cameras?: readonly string[], onRecording?: (r: RecordingUpload) => void): Promise<RecordingUpload[]> {
+    for (const id of cameras ?? []) if (!/^[0-9A-F]{24}$/.test(id)) throw new OmvError('EUSAGE', `--camera ${id}: a camera id is 24 hex digits in upper case (the folder names in ${root})`);
     const ids = cameras?.length ? [...cameras] : await cameraFolders(root);
-    if (ids.length === 0) throw new OmvError('ENOCAMERA', `${root} holds no synced camera (no <camera id>/${MANIFEST_FILE}): sync one first with omvd sync --root ${root}`);
+    if (ids.length === 0) throw new OmvError('EEMPTY', `${root} holds no synced camera (no <camera id>/${MANIFEST_FILE}): sync one first with omvd sync --root ${root}`);
     const results: RecordingUpload[] = [];
     for (const id of ids) {
       const manifest = await readManifest(join(root, id), id);
-      if (cameras?.length && Object.keys(manifest.recordings).length === 0) throw new OmvError('ENOCAMERA', `${join(root, id)} holds no verified recording of camera ${id}`);
+      if (cameras?.length && Object.keys(manifest.recordings).length === 0) throw new OmvError('EEMPTY', `${join(root, id)} holds no verified recording of camera ${id}`);
       for (const name of Object.keys(manifest.recordings).sort()) {
         const r = await this.uploadVerified(root, id, name);
         results.push(r);

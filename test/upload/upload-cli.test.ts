@@ -43,7 +43,7 @@ describe('omvd upload ROOT s3://bucket/prefix against a real S3 store (Ceph rado
 
   it('delivers each verified recording and its finished datasets byte-identical, with the recording\'s metadata; nothing else', async () => {
     const root = join(work, 'a');
-    const files = makeRoot(root, { 'rec_0001.bin': 20 * MB, 'rec_0002.bin': 1000 }, { 'rec_0001.rtdc': 2 * MB, 'rec_0001/camera/ts': 800, 'rec_0001/config.yaml': 50, 'rec_0002.001.avi': 300 });
+    const files = makeRoot(root, { 'rec_0001.bin': 20 * MB, 'rec_0002.bin': 1000 }, { 'rec_0001.rtdc': 2 * MB, 'rec_0001/camera/ts': 800, 'rec_0001/camera/missing.json': 0, 'rec_0001/config.yaml': 50, 'rec_0002.001.avi': 300 });
     const cam = join(root, CAMERA);
     mkdirSync(join(cam, '.partial'));
     writeFileSync(join(cam, '.partial', 'rec_0003.bin'), 'half a recording');
