@@ -148,6 +148,21 @@ export class Uploader {
     return result;
   }
 
+  /**
+   * Delivers every verified recording of one camera folder (those delivered before cost no request): the daemon
+   * runs this after each sync pass, so a recording whose upload failed earlier is retried too.
+   */
+  async uploadCamera(root: string, cameraId: string, camera: Partial<CameraInfo> = {}, onRecording?: (r: RecordingUpload) => void): Promise<RecordingUpload[]> {
+    const manifest = await readManifest(join(root, cameraId), cameraId);
+    const results: RecordingUpload[] = [];
+    for (const name of Object.keys(manifest.recordings).sort()) {
+      const r = await this.uploadVerified(root, cameraId, name, camera);
+      results.push(r);
+      onRecording?.(r);
+    }
+    return results;
+  }
+
   /** Delivers every verified recording of every camera folder in `root` (`omvd upload ROOT`), or of the cameras named. */
   async uploadRoot(root: string, cameras?: readonly string[], onRecording?: (r: RecordingUpload) => void): Promise<RecordingUpload[]> {
     for (const id of cameras ?? []) if (!/^[0-9A-F]{24}$/.test(id)) throw new OmvError('EUSAGE', `--camera ${id}: a camera id is 24 hex digits in upper case (the folder names in ${root})`);
@@ -155,13 +170,9 @@ export class Uploader {
     if (ids.length === 0) throw new OmvError('EEMPTY', `${root} holds no synced camera (no <camera id>/${MANIFEST_FILE}): sync one first with omvd sync --root ${root}`);
     const results: RecordingUpload[] = [];
     for (const id of ids) {
-      const manifest = await readManifest(join(root, id), id);
-      if (cameras?.length && Object.keys(manifest.recordings).length === 0) throw new OmvError('EEMPTY', `${join(root, id)} holds no verified recording of camera ${id}`);
-      for (const name of Object.keys(manifest.recordings).sort()) {
-        const r = await this.uploadVerified(root, id, name);
-        results.push(r);
-        onRecording?.(r);
-      }
+      const done = await this.uploadCamera(root, id, {}, onRecording);
+      if (cameras?.length && done.length === 0) throw new OmvError('EEMPTY', `${join(root, id)} holds no verified recording of camera ${id}`);
+      results.push(...done);
     }
     return results;
   }
