@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   sync: () => import('./sync.js').then((m) => m.sync()),
   capture: () => import('./capture.js').then((m) => m.capture()),
   boards: () => import('./boards.js').then((m) => m.boards()),
+  upload: () => import('./upload.js').then((m) => m.upload()),
 };
 
 const wanted = process.argv.slice(2);

@@ -17,6 +17,11 @@ export const Exit = {
   PARTIAL: 4,
   /** The host's disk: full, read-only, or not writable by this user. */
   IO: 5,
+  /**
+   * The object store: it refused the credentials, lacks the bucket, is full or read-only, denied a request, or did
+   * not answer for too long. Nothing unverified was published; fix the store or its settings and run again.
+   */
+  STORE: 6,
   /** A bug in omvd: please report it with the message. */
   INTERNAL: 70,
   /** Stopped by Ctrl-C (SIGINT) or SIGTERM before it finished; what was done is kept and a re-run resumes. */
@@ -40,6 +45,12 @@ const BY_CODE: Record<string, ExitCode> = {
   EACCES: Exit.IO,
   EPERM: Exit.IO,
   EDISK: Exit.IO,
+  ECREDENTIALS: Exit.STORE,
+  ENOBUCKET: Exit.STORE,
+  ESTOREDENIED: Exit.STORE,
+  ESTOREFULL: Exit.STORE,
+  ECLOCKSKEW: Exit.STORE,
+  ESTOREUNREACHABLE: Exit.STORE,
   EINTERRUPTED: Exit.INTERRUPTED,
 };
 

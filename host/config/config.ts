@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { OmvError } from '../../protocol/errors.js';
 import { DEFAULT_EXPORT_FORMATS, EXPORT_FORMATS, type ExportFormat } from '../export/export.js';
+import { parseUploadSection, type UploadSettings } from '../upload/settings.js';
 import { DEFAULT_LINK_POLICY, type LinkPolicy } from '../v2/policy.js';
 
 /** omvd's settings file. Every field is optional; what is missing takes its default. */
@@ -13,6 +14,8 @@ export interface OmvdConfig {
   };
   /** How hard every command tries before it gives up on a camera (`timeout_ms`, `retries` in the file). */
   link: LinkPolicy;
+  /** Where the daemon delivers verified recordings and their datasets: an S3-compatible store (absent: nowhere). */
+  upload?: UploadSettings;
 }
 
 export const DEFAULT_CONFIG: OmvdConfig = { export: { formats: [...DEFAULT_EXPORT_FORMATS] }, link: { ...DEFAULT_LINK_POLICY } };
@@ -46,7 +49,8 @@ function validate(path: string, doc: unknown): OmvdConfig {
   const config: OmvdConfig = structuredClone(DEFAULT_CONFIG);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ConfigError(path, '(top level)', 'must be a JSON object');
   const top = doc as Record<string, unknown>;
-  for (const key of Object.keys(top)) if (!['export', 'link'].includes(key)) throw new ConfigError(path, key, 'is not a setting omvd knows (known: export, link)');
+  for (const key of Object.keys(top)) if (!['export', 'link', 'upload'].includes(key)) throw new ConfigError(path, key, 'is not a setting omvd knows (known: export, link, upload)');
+  if (top.upload !== undefined) config.upload = parseUploadSection(top.upload, (field, message) => { throw new ConfigError(path, field, message); });
   const formats = section(path, top, 'export', ['formats'], '{"formats": ["blob", "hdf5"]}')?.formats;
   if (formats !== undefined) {
     if (!Array.isArray(formats)) throw new ConfigError(path, 'export.formats', `must be a list of formats (${EXPORT_FORMATS.join(', ')})`);
