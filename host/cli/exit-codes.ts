@@ -41,6 +41,14 @@ const BY_CODE: Record<string, ExitCode> = {
   EPERM: Exit.IO,
   EDISK: Exit.IO,
   EINTERRUPTED: Exit.INTERRUPTED,
+  // An output that is there already (or a .part a killed run left): --force, or another path.
+  EEXIST: Exit.USAGE,
+  ENOTDIR: Exit.USAGE,
+  // `omvd view --listen`: the address is taken or not this machine's.
+  ELISTEN: Exit.USAGE,
+  EDQUOT: Exit.IO,
+  /** Some items were done and others not; the summary lists each failure with its own code. */
+  EPARTIAL: Exit.PARTIAL,
 };
 
 /** The exit code for an error a command ended with. */

@@ -63,7 +63,7 @@ export class MjpegAviFile {
   private constructor(
     readonly path: string,
     private readonly fh: FileHandle,
-    private readonly options: AviOptions,
+    private options: AviOptions,
   ) {}
 
   static async create(path: string, options: AviOptions): Promise<MjpegAviFile> {
@@ -77,6 +77,12 @@ export class MjpegAviFile {
       throw err;
     }
     return file;
+  }
+
+  /** Changes the frame rate the headers state (written on close), e.g. to the rate the frames really came at. */
+  setFps(fps: number): void {
+    checkAviOptions({ ...this.options, fps });
+    this.options = { ...this.options, fps };
   }
 
   /** Bytes one more `length`-byte JPEG adds: chunk header, body, pad byte, idx1 entry. */

@@ -35,7 +35,7 @@ export class RotatingMjpegWriter {
 
   constructor(
     readonly path: string,
-    private readonly options: AviOptions & { maxFileBytes?: number },
+    private options: AviOptions & { maxFileBytes?: number },
   ) {
     checkAviOptions(options);
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -46,6 +46,18 @@ export class RotatingMjpegWriter {
 
   get size(): { width: number; height: number } {
     return { width: this.options.width, height: this.options.height };
+  }
+
+  /** The frame rate the current file (and those after it) state, for frames whose rate is known only as they come. */
+  setFps(fps: number): void {
+    checkAviOptions({ ...this.options, fps });
+    this.options = { ...this.options, fps };
+    this.file?.setFps(fps);
+  }
+
+  /** Files published so far (rotated out or closed), in order. */
+  get published(): readonly string[] {
+    return this.files;
   }
 
   async append(jpeg: Uint8Array): Promise<void> {
