@@ -2,7 +2,7 @@ import { isAbsolute } from 'node:path';
 import { expect } from 'vitest';
 
 /** Keys whose string values (or arrays of strings) are filesystem paths, and so must be absolute. */
-const PATH_KEYS = new Set(['path', 'paths', 'source', 'root', 'dir', 'file', 'files', 'port', 'left', 'session']);
+const PATH_KEYS = new Set(['path', 'paths', 'source', 'root', 'dir', 'file', 'files', 'port', 'ports', 'left', 'session']);
 
 /**
  * The one JSON style every `omvd … --json` follows: exactly one line on stdout, `{"ok": true|false, …}`; a failure
