@@ -170,7 +170,12 @@ export async function runSession(options: SessionOptions): Promise<CameraSummary
         sum.lost = { at: Date.now() / 1000, code: e.code, error: e.message, lastFrame: last, missingAfter: e.missing };
         sum.dropped += e.missing.length;
         reached = true;
-        for (const sink of options.sinks) await sink.lost?.(o.id, sum.lost);
+        try {
+          for (const sink of options.sinks) await sink.lost?.(o.id, sum.lost);
+        } catch (err) {
+          stop.abort();
+          throw err;
+        }
       } finally {
         sum.fps = sum.frames / Math.max(1e-3, (Date.now() - start) / 1000);
       }
