@@ -76,7 +76,8 @@ export class CaptureFailedError extends OmvError {
     cause: unknown,
     readonly cameras: CameraSummary[],
   ) {
-    super(cause instanceof OmvError ? cause.code : 'EINTERNAL', cause instanceof Error ? cause.message : String(cause), { cause });
+    const errno = (cause as { code?: unknown } | null)?.code;
+    super(cause instanceof OmvError ? cause.code : typeof errno === 'string' && /^E[A-Z]+$/.test(errno) ? errno : 'EINTERNAL', cause instanceof Error ? cause.message : String(cause), { cause });
   }
 }
 

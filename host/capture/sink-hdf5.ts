@@ -7,7 +7,7 @@ import type { LiveFrame } from './live.js';
 import { OrderedPipeline } from './ordered.js';
 import type { CameraLoss } from './session.js';
 import type { TagValue } from './session-file.js';
-import { allSteps, describeLoss, ELSEWHERE, group, PIPELINE_DEPTH, type CaptureSink } from './sink.js';
+import { allSteps, onDisk, describeLoss, ELSEWHERE, group, PIPELINE_DEPTH, type CaptureSink } from './sink.js';
 
 type Item = { camera: string; frame: LiveFrame; gray?: Uint8Array } | { camera: string; loss: CameraLoss };
 
@@ -62,8 +62,8 @@ export async function hdf5CaptureSink(path: string, tags: Record<string, TagValu
     },
   );
   return {
-    add: (camera, frame) => pipe.add({ camera, frame }),
-    lost: (camera, loss) => pipe.add({ camera, loss }),
+    add: (camera, frame) => onDisk(dirname(path), `writing ${path}`, () => pipe.add({ camera, frame })),
+    lost: (camera, loss) => onDisk(dirname(path), `writing ${path}`, () => pipe.add({ camera, loss })),
     finish: () =>
       allSteps(dirname(path), `writing ${path}`, [
         () => pipe.drain(),

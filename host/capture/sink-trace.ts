@@ -8,7 +8,7 @@ import type { LiveFrame } from './live.js';
 import { OrderedPipeline } from './ordered.js';
 import type { CameraLoss } from './session.js';
 import type { TagValue } from './session-file.js';
-import { allSteps, ELSEWHERE, group, PIPELINE_DEPTH, publishDir, type CaptureSink } from './sink.js';
+import { allSteps, onDisk, ELSEWHERE, group, PIPELINE_DEPTH, publishDir, type CaptureSink } from './sink.js';
 
 type Item = { camera: string; frame: LiveFrame; jpeg?: Uint8Array } | { camera: string; loss: CameraLoss };
 
@@ -56,8 +56,8 @@ export async function traceCaptureSink(dir: string, config: Record<string, TagVa
     },
   );
   return {
-    add: (camera, frame) => pipe.add({ camera, frame }),
-    lost: (camera, loss) => pipe.add({ camera, loss }),
+    add: (camera, frame) => onDisk(dirname(dir), `writing ${dir}`, () => pipe.add({ camera, frame })),
+    lost: (camera, loss) => onDisk(dirname(dir), `writing ${dir}`, () => pipe.add({ camera, loss })),
     finish: () =>
       allSteps(dirname(dir), `writing ${dir}`, [
         () => pipe.drain(),

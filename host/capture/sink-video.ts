@@ -5,7 +5,7 @@ import { ensureDir } from '../writers/disk.js';
 import { RotatingMjpegWriter } from '../writers/video/video-writer.js';
 import type { LiveFrame } from './live.js';
 import { OrderedPipeline } from './ordered.js';
-import { allSteps, ELSEWHERE, group, PIPELINE_DEPTH, publishDir, type CaptureSink } from './sink.js';
+import { allSteps, onDisk, ELSEWHERE, group, PIPELINE_DEPTH, publishDir, type CaptureSink } from './sink.js';
 
 interface Camera {
   writer: RotatingMjpegWriter;
@@ -43,7 +43,7 @@ export async function videoCaptureSink(dir: string, defaultFps = 30): Promise<Ca
     },
   );
   return {
-    add: (camera, frame) => pipe.add({ camera, frame }),
+    add: (camera, frame) => onDisk(dirname(dir), `writing ${dir}`, () => pipe.add({ camera, frame })),
     finish: () =>
       allSteps(dirname(dir), `writing ${dir}`, [
         () => pipe.drain(),

@@ -52,6 +52,15 @@ export async function publishDir(part: string, dir: string): Promise<void> {
   }
 }
 
+/** Runs `step`, turning a failure of the disk under `dir` into a HostDiskError that says so. */
+export async function onDisk<T>(dir: string, what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw await diskError(err, dir, what, ELSEWHERE);
+  }
+}
+
 /** Runs each step, even after one failed, and throws the first failure (as a disk error where it is one). */
 export async function allSteps(dir: string, what: string, steps: (() => unknown)[]): Promise<void> {
   let failure: { err: unknown } | undefined;

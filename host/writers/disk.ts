@@ -25,7 +25,9 @@ export async function freeBytes(path: string): Promise<number> {
  */
 export async function diskError(err: unknown, dir: string, what: string, elsewhere = 'choose another folder'): Promise<unknown> {
   if (err instanceof HostDiskError) return err;
-  const code = errnoOf(err);
+  let code = errnoOf(err);
+  // HDF5 (h5wasm) reports a failed write without its errno; on a filesystem with no room left it is that.
+  if (code === undefined && /write failed/i.test(err instanceof Error ? err.message : '') && (await freeBytes(dir).catch(() => Infinity)) < 2 ** 20) code = 'ENOSPC';
   const options = { cause: err };
   switch (code) {
     case 'ENOSPC':

@@ -115,10 +115,10 @@ describe('a capture stopped early', () => {
   it('a disk filling up: the capture stops while the outputs can still be closed, and exits 5', { timeout: 90_000 }, async () => {
     const cam = await sim('full-cam');
     const disk = join(work, 'small-disk');
-    const unmount = mountTmpfs(disk, { sizeKiB: 24 * 1024 });
+    const unmount = mountTmpfs(disk, { sizeKiB: 12 * 1024 });
     try {
       const out = { h5: join(disk, 'f.h5'), trace: join(disk, 'f'), log: join(disk, 'f.jsonl') };
-      const r = omvd(['capture', '--port', cam.path, '--duration', '60s', '--to', `hdf5:${out.h5}`, '--to', `trace:${out.trace}`, '--to', `records:${out.log}`, '--json']);
+      const r = omvd(['capture', '--port', cam.path, '--duration', '60s', '--framesize', 'QQVGA', '--to', `hdf5:${out.h5}`, '--to', `trace:${out.trace}`, '--to', `records:${out.log}`, '--json']);
       expect(r.status, r.stdout + r.stderr).toBe(5);
       const summary = expectJsonStyle(r.stdout);
       const err = summary.error as { code: string; message: string };

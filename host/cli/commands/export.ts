@@ -111,7 +111,7 @@ export const exportCommand: CommandModule<object, Args> = {
       } catch (err) {
         if (!(err instanceof OmvError)) throw err;
         failed.push({ source: target.path, code: err.code, error: err.message });
-        if (!args.json) process.stdout.write(`${target.path}: ✗ ${err.message}\n`);
+        if (!args.json) process.stdout.write(`${err.message.includes(target.path) ? '' : `${target.path}: `}✗ ${err.message}\n`);
       } finally {
         if (progress) process.stderr.write('\n');
       }
