@@ -122,6 +122,18 @@ describe('omvd export of a folder', () => {
   });
 });
 
+describe('omvd export usage errors', () => {
+  it('are one JSON line with EUSAGE, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'omvd-export-usage-'));
+    writeFileSync(join(dir, 'a.bin'), recording(2));
+    for (const args of [[join(dir, 'a.bin'), '--to', 'tiff'], [], [join(dir, 'a.bin'), '--missing', dir], ['--missing', dir, '--out', join(dir, 'x')]]) {
+      const r = exportJson(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.doc.error).toMatchObject({ code: 'EUSAGE' });
+    }
+  });
+});
+
 describe('omvd export --out', () => {
   it('creates the folder for every format', () => {
     const dir = mkdtempSync(join(tmpdir(), 'omvd-export-out-'));

@@ -62,8 +62,7 @@ export const exportCommand: CommandModule<object, Args> = {
       .option('to', {
         type: 'string',
         array: true,
-        choices: EXPORT_FORMATS,
-        describe: `formats (default: those of the config file ${configPath()}, else ${DEFAULT_EXPORT_FORMATS.join(' + ')}): blob = roverd trace folder with one JPEG per frame; raw = roverd trace <name>-raw/ whose frames are one raw u1 channel of pixels (H×W gray, H×W×3 colour); hdf5 = .rtdc file (dclab/dcnum/h5py); video = MJPEG AVI; records = JSON Lines, one record per frame`,
+        describe: `formats, any of ${EXPORT_FORMATS.join(', ')} (default: those of the config file ${configPath()}, else ${DEFAULT_EXPORT_FORMATS.join(' + ')}): blob = roverd trace folder with one JPEG per frame; raw = roverd trace <name>-raw/ whose frames are one raw u1 channel of pixels (H×W gray, H×W×3 colour); hdf5 = .rtdc file (dclab/dcnum/h5py); video = MJPEG AVI; records = JSON Lines, one record per frame`,
       })
       .option('out', { type: 'string', describe: 'folder for the outputs, created if missing (default: beside each recording); a file name (run.h5, clip.avi, log.jsonl) for one recording and that one format' })
       .option('start-time', { type: 'string', describe: 'time of the first frame, epoch seconds or ISO 8601 (default: file time minus the recording\'s length)' })
@@ -77,6 +76,8 @@ export const exportCommand: CommandModule<object, Args> = {
     if ((args.input === undefined) === (args.missing === undefined)) throw new OmvError('EUSAGE', 'give a recording or folder to export, or --missing ROOT, not both (nor neither)');
     if (args.missing !== undefined && args.out !== undefined) throw new OmvError('EUSAGE', '--missing writes each camera\'s datasets into <root>/<camera>/datasets/, as sync does: leave out --out');
     const startTime = args['start-time'] === undefined ? undefined : parseStartTime(args['start-time']);
+    const unknown = args.to?.find((f) => !EXPORT_FORMATS.includes(f));
+    if (unknown !== undefined) throw new OmvError('EUSAGE', `--to ${unknown}: not a format; give any of ${EXPORT_FORMATS.join(', ')}`);
     const to = args.to ?? (await loadConfig()).export.formats;
     if (to.length === 0) throw new ConfigError(configPath(), 'export.formats', 'is empty, and no --to was given: name the formats to export to');
     const input = args.input === undefined ? undefined : resolve(args.input);
