@@ -38,7 +38,7 @@ describe('omvd capture checks its flags as it checks a session file', () => {
     [['--duration', 'soon'], { duration: 'soon' }],
   ];
   for (const [flags, doc] of cases) {
-    it(`refuses ${flags.join(' ')} with the session file's message, before opening a camera`, () => {
+    it(`refuses ${flags.join(' ')} with the session file's message, before opening a camera`, { timeout: 120_000 }, () => {
       const err = refusal(['--port', NO_CAMERA, ...flags, ...to]);
       expect(err.code).toBe('ESESSIONFILE');
       expect(err.message).toContain(`"${flags[0]}"`);
@@ -46,7 +46,7 @@ describe('omvd capture checks its flags as it checks a session file', () => {
     });
   }
 
-  it('reads durations like 1m30s and 1h2m3.5s (then looks for the camera)', () => {
+  it('reads durations like 1m30s and 1h2m3.5s (then looks for the camera)', { timeout: 120_000 }, () => {
     for (const d of ['1m30s', '1h2m3.5s', '250ms', '90']) {
       const r = omvd(['capture', '--port', NO_CAMERA, '--duration', d, ...to, '--json']);
       const out = expectJsonStyle(r.stdout);
@@ -55,17 +55,17 @@ describe('omvd capture checks its flags as it checks a session file', () => {
     }
   });
 
-  it('refuses --record-on-camera with --to or --frames: they would be ignored', () => {
+  it('refuses --record-on-camera with --to or --frames: they would be ignored', { timeout: 120_000 }, () => {
     expect(refusal(['--port', NO_CAMERA, '--record-on-camera', '--duration', '2s', ...to]).message).toMatch(/--record-on-camera.*--to|--to.*--record-on-camera/);
     expect(refusal(['--port', NO_CAMERA, '--record-on-camera', '--duration', '2s', '--frames', '10']).message).toMatch(/--frames/);
   });
 
-  it('refuses an output named twice, and an unknown output kind, naming it', () => {
+  it('refuses an output named twice, and an unknown output kind, naming it', { timeout: 120_000 }, () => {
     expect(refusal(['--port', NO_CAMERA, '--duration', '1s', ...to, ...to]).message).toMatch(/x\.h5.*(twice|more than once)/);
     expect(refusal(['--port', NO_CAMERA, '--duration', '1s', '--to', 'tiff:a']).message).toMatch(/"--to" must be hdf5:PATH, trace:DIR, video:DIR or records:PATH/);
   });
 
-  it('reads numeric and boolean tags from a YAML session file, and refuses other kinds', () => {
+  it('reads numeric and boolean tags from a YAML session file, and refuses other kinds', { timeout: 120_000 }, () => {
     const bad = join(work, 'bad-tags.yaml');
     writeFileSync(bad, `cameras:\n  - port: ${NO_CAMERA}\nduration: 1s\nto: [hdf5:${join(work, 'y.h5')}]\ntags:\n  run: [1, 2]\n`);
     expect(refusal(['--session', bad]).message).toMatch(/"tags\.run" must be a string, a number or true\/false/);

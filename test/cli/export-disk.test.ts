@@ -41,7 +41,7 @@ describe('omvd export and the host\'s disk', () => {
     }
   });
 
-  it('a read-only folder: EROFS with the folder and what to do (exit 5)', () => {
+  it('a read-only folder: EROFS with the folder and what to do (exit 5)', { timeout: 120_000 }, () => {
     const ro = join(dir, 'ro');
     const unmount = mountTmpfs(ro, { sizeKiB: 1024, readOnly: true });
     try {
@@ -65,7 +65,7 @@ describe('omvd export and the host\'s disk', () => {
     expect(readdirSync(out).sort()).toEqual(['rec_0001', 'rec_0001.rtdc']);
   });
 
-  it('Ctrl-C mid-export removes the unfinished outputs (nothing left to fill the disk) and exits 130', async () => {
+  it('Ctrl-C mid-export removes the unfinished outputs (nothing left to fill the disk) and exits 130', { timeout: 120_000 }, async () => {
     const big = join(dir, 'big');
     mkdirSync(big);
     // 600 QVGA frames: long enough to interrupt.

@@ -40,7 +40,7 @@ function exportJson(args: string[]): { status: number; recordings: Summary[]; fa
 const mtimes = (paths: string[]): number[] => paths.map((p) => statSync(p).mtimeMs);
 
 describe('omvd export of a folder', () => {
-  it('reports the bad files, exports the others and exits 4', () => {
+  it('reports the bad files, exports the others and exits 4', { timeout: 120_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'omvd-export-folder-'));
     writeFileSync(join(dir, 'a.bin'), recording(3));
     writeFileSync(join(dir, 'b_empty.bin'), new Uint8Array(0)); // what a card holds after a crash
@@ -55,7 +55,7 @@ describe('omvd export of a folder', () => {
     expect(existsSync(join(dir, 'd.rtdc'))).toBe(true);
   });
 
-  it('a re-run exports only what is new; complete outputs are left alone; --force replaces them', () => {
+  it('a re-run exports only what is new; complete outputs are left alone; --force replaces them', { timeout: 120_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'omvd-export-rerun-'));
     writeFileSync(join(dir, 'a.bin'), recording(3));
     writeFileSync(join(dir, 'b.bin'), recording(4));
@@ -78,7 +78,7 @@ describe('omvd export of a folder', () => {
     expect(forced.recordings.flatMap((s) => s.outputs.map((o) => o.status))).toEqual(['exported', 'exported', 'exported']);
   });
 
-  it('an output that exists but was not exported from this recording is refused (EEXIST, exit 2) unless --force', () => {
+  it('an output that exists but was not exported from this recording is refused (EEXIST, exit 2) unless --force', { timeout: 120_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'omvd-export-foreign-'));
     writeFileSync(join(dir, 'a.bin'), recording(3));
     writeFileSync(join(dir, 'a.rtdc'), 'my own notes, not an export');
@@ -95,7 +95,7 @@ describe('omvd export of a folder', () => {
     expect(python(`import h5py, sys; print(h5py.File(sys.argv[1])['events/image'].shape[0])`, join(dir, 'a.rtdc')).trim()).toBe('3');
   });
 
-  it('--missing ROOT exports every verified recording that lacks its datasets, and nothing else', () => {
+  it('--missing ROOT exports every verified recording that lacks its datasets, and nothing else', { timeout: 120_000 }, () => {
     const root = mkdtempSync(join(tmpdir(), 'omvd-export-missing-'));
     const cam = join(root, '0123456789ABCDEF01234567');
     mkdirSync(join(cam, '.partial'), { recursive: true });
@@ -123,7 +123,7 @@ describe('omvd export of a folder', () => {
 });
 
 describe('omvd export usage errors', () => {
-  it('are one JSON line with EUSAGE, exit 2', () => {
+  it('are one JSON line with EUSAGE, exit 2', { timeout: 120_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'omvd-export-usage-'));
     writeFileSync(join(dir, 'a.bin'), recording(2));
     for (const args of [[join(dir, 'a.bin'), '--to', 'tiff'], [], [join(dir, 'a.bin'), '--missing', dir], ['--missing', dir, '--out', join(dir, 'x')]]) {
@@ -135,7 +135,7 @@ describe('omvd export usage errors', () => {
 });
 
 describe('omvd export --out', () => {
-  it('creates the folder for every format', () => {
+  it('creates the folder for every format', { timeout: 180_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'omvd-export-out-'));
     writeFileSync(join(dir, 'a.bin'), recording(3));
     for (const format of ['hdf5', 'video', 'records', 'blob', 'raw']) {
@@ -146,7 +146,7 @@ describe('omvd export --out', () => {
     }
   });
 
-  it('--out FILE.h5 with one recording and one format is that file; with a folder of recordings it is refused', () => {
+  it('--out FILE.h5 with one recording and one format is that file; with a folder of recordings it is refused', { timeout: 120_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'omvd-export-outfile-'));
     writeFileSync(join(dir, 'a.bin'), recording(3));
     const file = join(dir, 'sub', 'run.h5');
