@@ -112,7 +112,7 @@ print(json.dumps({'ts': numpy.fromfile(sys.argv[1] + '/ts', '<f8').tolist(), 'fr
     expect(stream).toMatchObject({ codec_name: 'mjpeg', width: W, height: H, nb_read_frames: String(N), avg_frame_rate: '25/1' });
   });
 
-  it('leaves a complete output alone on a re-run, and replaces it with --force', () => {
+  it('leaves a complete output alone on a re-run, and replaces it with --force', { timeout: 120_000 }, () => {
     const again = omvd(['export', join(dir, 'rec.bin'), '--to', 'hdf5', '--json']);
     expect(again.status).toBe(0);
     expect(expectJsonStyle(again.stdout).recordings).toMatchObject([{ outputs: [{ format: 'hdf5', path: join(dir, 'rec.rtdc'), status: 'complete' }] }]);
