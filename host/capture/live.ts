@@ -43,6 +43,8 @@ export class CameraLostError extends OmvError {
   }
 }
 
+/** Garbled reads of one frame in a row that are read again before the camera counts as lost. */
+const MAX_MISREADS = 3;
 /** Frames the camera took that one lost camera can report as missing at most; past this, only the count is certain. */
 const MAX_REPORTED_MISSING = 1 << 16;
 
@@ -58,6 +60,7 @@ export async function* followLive(client: V2Client, options: { signal?: AbortSig
   const seqView = new DataView(seqArg.buffer);
   let want = 0;
   let taken = 0;
+  let misreads = 0;
   let missed: number[] = [];
   const lost = (e: unknown): unknown => {
     if (!(e instanceof OmvError)) return e;
@@ -86,8 +89,12 @@ export async function* followLive(client: V2Client, options: { signal?: AbortSig
       }
       record = await readRecord(client, chan, want);
     } catch (e) {
+      // A garbled read (a reply that breaks the rules, a record that does not add up) is read again, from the ring's
+      // shape; only several in a row, or a closed or silent link, mean the camera is gone.
+      if (e instanceof OmvError && (e.code === 'EPROTO' || e.code === 'ELIVE') && ++misreads <= MAX_MISREADS) continue;
       throw lost(e);
     }
+    misreads = 0;
     const h = new DataView(record.buffer);
     const [seq, cameraMs, width, height, pixformat] = [0, 4, 8, 12, 16].map((o) => h.getUint32(o, true)) as [number, number, number, number, number];
     yield { seq, cameraMs, hostTime: Date.now() / 1000, width, height, pixformat, data: record.subarray(RECORD_HEADER), missedBefore: missed };
