@@ -3,7 +3,7 @@ import { connectCamera } from '../discovery/connect.js';
 import { cameraCommand } from '../sync/ctl.js';
 import { V2Client, type ClientOptions, type ClientStats } from '../v2/client.js';
 import type { ByteLink } from '../v2/link.js';
-import { followLive, type LiveFrame } from './live.js';
+import { CameraLostError, followLive, type LiveFrame } from './live.js';
 import type { CaptureSink } from './sinks.js';
 import { AsyncQueue } from '../writers/async-queue.js';
 
@@ -40,6 +40,8 @@ export interface SessionOptions {
 
 export interface CameraSummary {
   camera: string;
+  /** The serial port, when the camera was opened by port. */
+  port?: string;
   frames: number;
   dropped: number;
   bytes: number;
@@ -47,6 +49,20 @@ export interface CameraSummary {
   fps: number;
   /** What the link went through during the capture. */
   link?: ClientStats;
+  /** Set when the camera went away (or stopped answering properly) before the session ended. */
+  lost?: CameraLoss;
+}
+
+/** When and why a camera went away during a session. */
+export interface CameraLoss {
+  /** Host epoch seconds when the host noticed. */
+  at: number;
+  code: string;
+  error: string;
+  /** The sequence number of the last frame received, or null if none was. */
+  lastFrame: number | null;
+  /** Frames the camera had taken that never reached the host (also stored as missing by the sinks). */
+  missingAfter: number[];
 }
 
 export class SessionError extends OmvError {
@@ -55,9 +71,24 @@ export class SessionError extends OmvError {
   }
 }
 
+/**
+ * A session that could not go on (a sink failed, say, on a full disk): `code` and message are the cause's; the sinks
+ * were closed with the frames they had, and `cameras` says how far each camera got.
+ */
+export class CaptureFailedError extends OmvError {
+  constructor(
+    cause: unknown,
+    readonly cameras: CameraSummary[],
+  ) {
+    const errno = (cause as { code?: unknown } | null)?.code;
+    super(cause instanceof OmvError ? cause.code : typeof errno === 'string' && /^E[A-Z]+$/.test(errno) ? errno : 'EINTERNAL', cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 interface Open {
   client: V2Client;
   id: string;
+  port?: string;
   close(): Promise<void>;
 }
 
@@ -80,19 +111,34 @@ async function open(setup: CameraSetup, options: ClientOptions): Promise<Open> {
   }
   if (!setup.port) throw new SessionError('each camera needs a port (or a link)');
   const conn = await connectCamera(setup.port, options);
-  return { client: conn.client, id: conn.client.camera.sysInfo.uniqueId, close: () => conn.close() };
+  return { client: conn.client, id: conn.client.camera.sysInfo.uniqueId, port: setup.port, close: () => conn.close() };
 }
+
+const gone = (e: unknown): boolean => e instanceof OmvError && (e.code === 'ECLOSED' || e.code === 'ETIMEDOUT');
 
 /**
  * A capture session: every camera records into its live ring (not its SD card) at the given settings, the host
  * follows the rings and hands each frame, in order, with its camera time and the shared host time, to the sinks.
  * Frames a ring overwrote before the host read them are counted and recorded as missing. Ends on the duration, the
- * frame count or the signal; each camera's recording is stopped and the sinks are finished (or aborted on error).
+ * frame count or the signal.
+ *
+ * A camera that goes away mid-session (CameraLostError) ends only its own part: its sinks are told when and why
+ * (`lost`), its summary has `lost`, and the other cameras go on to the end. Anything else that fails (a sink, the
+ * disk) stops every camera. Either way the sinks are finished with the frames they received, so nothing captured is
+ * discarded; only a session that fails or is stopped before its first frame aborts them (a failure is then thrown
+ * as it is). A failure after frames arrived is thrown as a CaptureFailedError carrying the summaries.
  */
 export async function runSession(options: SessionOptions): Promise<CameraSummary[]> {
   if (options.cameras.length === 0) throw new SessionError('a session needs at least one camera');
   if (options.durationS === undefined && options.frames === undefined && !options.signal) throw new SessionError('give a duration, a frame count or a stop signal, or the capture would never end');
   const opened: Open[] = [];
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  let summaries: CameraSummary[] = [];
+  let reached = false;
+  let failure: { error: unknown } | undefined;
   try {
     for (const setup of options.cameras) opened.push(await open(setup, options.client ?? {}));
     const ids = opened.map((o) => o.id);
@@ -104,31 +150,61 @@ export async function runSession(options: SessionOptions): Promise<CameraSummary
     }
     const start = Date.now();
     const deadline = options.durationS === undefined ? Infinity : start + options.durationS * 1000;
-    const summaries = await Promise.all(
-      opened.map(async (o): Promise<CameraSummary> => {
-        const sum: CameraSummary = { camera: o.id, frames: 0, dropped: 0, bytes: 0, fps: 0 };
-        const stopAfter = (): boolean => Date.now() >= deadline || (options.frames !== undefined && sum.frames >= options.frames);
-        for await (const frame of followLive(o.client, { ...(options.signal ? { signal: options.signal } : {}), stopAfter })) {
+    summaries = opened.map((o) => ({ camera: o.id, ...(o.port === undefined ? {} : { port: o.port }), frames: 0, dropped: 0, bytes: 0, fps: 0 }));
+    const follow = async (o: Open, sum: CameraSummary): Promise<void> => {
+      const stopAfter = (): boolean => Date.now() >= deadline || (options.frames !== undefined && sum.frames >= options.frames);
+      let last: number | null = null;
+      try {
+        for await (const frame of followLive(o.client, { signal: stop.signal, stopAfter })) {
           sum.frames++;
           sum.dropped += frame.missedBefore.length;
           sum.bytes += frame.data.length;
+          last = frame.seq;
+          reached = true;
           for (const sink of options.sinks) await sink.add(o.id, frame);
           await options.onFrame?.(o.id, frame);
         }
-        await cameraCommand(o.client, { cmd: 'stop' });
+        await cameraCommand(o.client, { cmd: 'stop' }).catch((e: unknown) => {
+          if (!gone(e)) throw e; // went away just at the end: every frame it sent is in
+        });
+      } catch (e) {
+        if (!(e instanceof CameraLostError)) {
+          stop.abort();
+          throw e;
+        }
+        sum.lost = { at: Date.now() / 1000, code: e.code, error: e.message, lastFrame: last, missingAfter: e.missing };
+        sum.dropped += e.missing.length;
+        reached = true;
+        try {
+          for (const sink of options.sinks) await sink.lost?.(o.id, sum.lost);
+        } catch (err) {
+          stop.abort();
+          throw err;
+        }
+      } finally {
         sum.fps = sum.frames / Math.max(1e-3, (Date.now() - start) / 1000);
         sum.link = o.client.stats;
-        return sum;
-      }),
-    );
-    for (const sink of options.sinks) await sink.finish();
-    return summaries;
+      }
+    };
+    const results = await Promise.allSettled(opened.map((o, i) => follow(o, summaries[i]!)));
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) failure = { error: rejected.reason };
   } catch (e) {
-    for (const sink of options.sinks) await sink.abort().catch(() => {});
-    throw e;
+    failure = { error: e };
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     for (const o of opened) await o.close().catch(() => {});
   }
+  for (const sink of options.sinks) {
+    try {
+      if (reached || (!failure && !stop.signal.aborted)) await sink.finish();
+      else await sink.abort();
+    } catch (e) {
+      failure ??= { error: e };
+    }
+  }
+  if (failure) throw reached ? new CaptureFailedError(failure.error, summaries) : failure.error;
+  return summaries;
 }
 
 /**

@@ -52,6 +52,14 @@ const BY_CODE: Record<string, ExitCode> = {
   ECLOCKSKEW: Exit.STORE,
   ESTOREUNREACHABLE: Exit.STORE,
   EINTERRUPTED: Exit.INTERRUPTED,
+  // An output that is there already (or a .part a killed run left): --force, or another path.
+  EEXIST: Exit.USAGE,
+  ENOTDIR: Exit.USAGE,
+  // `omvd view --listen`: the address is taken or not this machine's.
+  ELISTEN: Exit.USAGE,
+  EDQUOT: Exit.IO,
+  /** Some items were done and others not; the summary lists each failure with its own code. */
+  EPARTIAL: Exit.PARTIAL,
 };
 
 /** The exit code for an error code (OmvError.code) that ended a command or one item of it. */

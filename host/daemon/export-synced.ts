@@ -12,8 +12,9 @@ export async function exportSynced(summary: SyncSummary, formats: readonly Expor
   if (formats.length === 0) return;
   for (const r of summary.synced) {
     try {
-      const result = await exportRecording(r.path, { to: formats, outDir: join(summary.dir, 'datasets') });
+      const result = await exportRecording(r.path, { to: formats, outDir: join(summary.dir, 'datasets'), sha256: r.sha256 });
       log.info({ camera: summary.camera, outputs: result.outputs.map((o) => o.path) }, `exported ${r.name} (${result.frames} frames) to ${formats.join(', ')}`);
+      for (const f of result.failed) log.error({ camera: summary.camera, code: f.code, path: f.path }, `could not export ${r.name} to ${f.format ?? formats.join(', ')}: ${f.error}`);
     } catch (e) {
       log.error({ camera: summary.camera, code: (e as { code?: string }).code }, `could not export ${r.name}: ${(e as Error).message}; the synced file is kept, try omvd export`);
     }

@@ -3,9 +3,12 @@ import { basename, dirname, extname, join } from 'node:path';
 import { FormatError, OmvError } from '../../protocol/errors.js';
 import { frameTimesMs } from '../../protocol/imageio/indexer.js';
 import { describeDamage, RecordingFile } from '../recordings/recording-file.js';
+import { diskError } from '../writers/disk.js';
 import { hdf5Sink } from './hdf5-sink.js';
+import { recordedSource, sha256File } from './provenance.js';
 import { recordsSink } from './records-sink.js';
 import type { RecordingInfo, Sink } from './sink.js';
+import { checkSpace, ELSEWHERE } from './space.js';
 import { rawSink, traceSink } from './trace-sink.js';
 import { videoSink } from './video-sink.js';
 
@@ -27,29 +30,69 @@ export interface ExportOptions {
   to?: readonly ExportFormat[];
   /** Folder for the outputs (default: beside the recording). */
   outDir?: string;
+  /** The output itself, for one format (`--out run.h5`): instead of `<outDir>/<name>.<ext>`. */
+  outFile?: string;
   /** Unix epoch seconds of the first frame. ImageIO stores only frame intervals, so by default the last frame is
    * taken to have been written at the file's modification time. */
   startTime?: number;
-  /** Replace outputs that already exist (only once the new ones are complete). */
+  /** Replace outputs that already exist, even complete ones (only once the new ones are complete). */
   force?: boolean;
+  /** The SHA-256 the recording is known by (a sync manifest's): a file that no longer has it is refused (EHASH). */
+  sha256?: string;
   onProgress?: (done: number, total: number) => void;
   /** `blob` traces also get `camera/video.avi`, roverd's `mjpg` channel. */
   traceVideo?: boolean;
+  /** Stops the export between frames (EINTERRUPTED); its unfinished outputs are removed. */
+  signal?: AbortSignal;
+}
+
+export interface ExportOutput {
+  format: ExportFormat;
+  path: string;
+  /** `exported` now, or already `complete` (it records this recording's SHA-256) and left alone. */
+  status: 'exported' | 'complete';
+  /** Frames written, for an output exported now. */
+  frames?: number;
+}
+
+/** An output that was not written: it exists and is not an export of this recording (EEXIST), say. */
+export interface ExportFailure {
+  format: ExportFormat;
+  path: string;
+  code: string;
+  error: string;
 }
 
 export interface ExportSummary {
   source: string;
+  sha256: string;
   frames: number;
   exported: Partial<Record<ExportFormat, number>>;
   skipped: { format: ExportFormat; frame: number; reason: string }[];
   /** What could not be read: a truncated tail or a corrupt record (every complete frame before it is exported). */
   damage?: string;
-  outputs: { format: ExportFormat; path: string }[];
+  outputs: ExportOutput[];
+  failed: ExportFailure[];
 }
 
+const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+
+/**
+ * Exports every complete frame of one recording to each format. An output that records this recording's SHA-256 is
+ * complete and left alone (unless `force`); one that exists otherwise is not replaced without `force` and is listed
+ * in `failed`. A recording that cannot be exported at all throws, and removes the outputs it had begun.
+ */
 export async function exportRecording(path: string, options: ExportOptions = {}): Promise<ExportSummary> {
   const formats = [...new Set(options.to ?? DEFAULT_EXPORT_FORMATS)];
+  if (options.outFile !== undefined && formats.length !== 1) throw new OmvError('EUSAGE', `an output file (${options.outFile}) takes exactly one format, not ${formats.join(', ')}`);
+  const sha256 = await sha256File(path).catch((err: unknown) => {
+    throw new OmvError('ENOENT', `cannot read recording ${path}: ${(err as Error).message}`, { cause: err });
+  });
+  if (options.sha256 !== undefined && options.sha256 !== sha256) {
+    throw new OmvError('EHASH', `${path} no longer has the SHA-256 its manifest records (${options.sha256.slice(0, 12)}…, now ${sha256.slice(0, 12)}…): it changed after it was verified; sync it again`);
+  }
   const rec = await RecordingFile.open(path);
+  const dir = options.outFile === undefined ? (options.outDir ?? dirname(path)) : dirname(options.outFile);
   const sinks: { format: ExportFormat; sink: Sink }[] = [];
   try {
     if (rec.version === undefined) throw new FormatError(`${path} is not an OpenMV ImageIO recording: ${rec.error?.message ?? 'the file is shorter than its 16-byte header'}`);
@@ -61,6 +104,7 @@ export async function exportRecording(path: string, options: ExportOptions = {})
     const info: RecordingInfo = {
       name: basename(path),
       source: path,
+      sha256,
       width: first.width,
       height: first.height,
       pixformat: first.pixformat,
@@ -69,15 +113,23 @@ export async function exportRecording(path: string, options: ExportOptions = {})
       fps: span > 0 ? (frames.length - 1) / span : 0,
     };
     const stem = basename(path, extname(path));
-    const dir = options.outDir ?? dirname(path);
+    const summary: ExportSummary = { source: path, sha256, frames: frames.length, exported: {}, skipped: [], outputs: [], failed: [] };
+    const outputOf = (format: ExportFormat): string => options.outFile ?? SINKS[format].output(dir, stem);
+    const todo: ExportFormat[] = [];
     for (const format of formats) {
-      const output = SINKS[format].output(dir, stem);
-      if (!options.force && (await exists(output))) throw new OmvError('EEXIST', `${output} already exists: pass --force to replace it, or --out another folder`);
+      const output = outputOf(format);
+      if (!options.force && (await exists(output))) {
+        const recorded = await recordedSource(format, output);
+        if (recorded === sha256) summary.outputs.push({ format, path: output, status: 'complete' });
+        else summary.failed.push({ format, path: output, code: 'EEXIST', error: refusal(output, recorded, sha256) });
+      } else todo.push(format);
     }
-    for (const format of formats) sinks.push({ format, sink: await SINKS[format].open(options)(SINKS[format].output(dir, stem), info) });
+    if (todo.length === 0) return summary;
+    await checkSpace(dir, info.name, frames, todo);
+    for (const format of todo) sinks.push({ format, sink: await SINKS[format].open(options)(outputOf(format), info) });
 
-    const summary: ExportSummary = { source: path, frames: frames.length, exported: {}, skipped: [], outputs: [] };
     for (const [i, entry] of frames.entries()) {
+      if (options.signal?.aborted) throw new OmvError('EINTERRUPTED', `stopped by a signal (Ctrl-C) while exporting ${path}, at frame ${i} of ${frames.length}; its unfinished outputs were removed`);
       const data = await rec.read(i);
       const time = ((times[i] as number) - (times[0] as number)) / 1000;
       for (const { format, sink } of sinks) {
@@ -89,16 +141,22 @@ export async function exportRecording(path: string, options: ExportOptions = {})
     }
     for (const { format, sink } of sinks) {
       await sink.finish();
-      summary.outputs.push({ format, path: sink.output });
+      summary.outputs.push({ format, path: sink.output, status: 'exported', frames: summary.exported[format] ?? 0 });
     }
+    summary.outputs.sort((a, b) => formats.indexOf(a.format) - formats.indexOf(b.format));
     const damage = describeDamage(rec);
     return damage ? { ...summary, damage } : summary;
   } catch (err) {
     for (const { sink } of sinks) await sink.abort().catch(() => undefined);
-    throw err;
+    throw await diskError(err, dir, `exporting ${basename(path)}`, ELSEWHERE);
   } finally {
     await rec.close();
   }
+}
+
+function refusal(output: string, recorded: string | undefined, sha256: string): string {
+  const what = recorded === undefined ? 'is not an export omvd recorded (it names no source recording)' : `was exported from another recording (SHA-256 ${recorded.slice(0, 12)}…; this one is ${sha256.slice(0, 12)}…)`;
+  return `${output} exists and ${what}: pass --force to replace it, or --out another folder`;
 }
 
 /** The recordings to export for a path: the file itself, or every `.bin` file in a folder (a synced camera folder). */
@@ -110,11 +168,4 @@ export async function recordingsAt(path: string): Promise<string[]> {
   const names = (await readdir(path)).filter((n) => n.endsWith('.bin')).sort();
   if (names.length === 0) throw new OmvError('EEMPTY', `${path} holds no .bin recordings`);
   return names.map((n) => join(path, n));
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

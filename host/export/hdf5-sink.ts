@@ -1,6 +1,8 @@
+import { rm } from 'node:fs/promises';
 import { decodePixformat } from '../../protocol/imageio/pixformat.js';
 import { toGray, toRgb } from '../pixels/index.js';
 import { QueueHdf5Writer } from '../writers/hdf5/queue-writer.js';
+import { SOURCE_HASH } from './provenance.js';
 import type { ExportFrame, RecordingInfo, Sink } from './sink.js';
 
 /**
@@ -31,6 +33,7 @@ export async function hdf5Sink(output: string, info: RecordingInfo): Promise<Sin
       'imaging:roi position x': 0,
       'imaging:roi position y': 0,
       'user:source': info.source,
+      [SOURCE_HASH.hdf5]: info.sha256,
       'user:pixformat': format.name,
     },
   });
@@ -49,6 +52,9 @@ export async function hdf5Sink(output: string, info: RecordingInfo): Promise<Sin
       await w.storeLog('omvd-export', [`exported by omvd from ${info.source}`, `${n} frames of ${info.frames}`]);
       await w.finish();
     },
-    abort: () => w.abort(),
+    async abort() {
+      await w.abort();
+      await rm(`${output}.part`, { force: true });
+    },
   };
 }

@@ -1,12 +1,13 @@
 import { rename, rm } from 'node:fs/promises';
 import { decodePixformat } from '../../protocol/imageio/pixformat.js';
 import { RecordLog } from '../writers/records.js';
+import { SOURCE_HASH } from './provenance.js';
 import type { ExportFrame, RecordingInfo, Sink } from './sink.js';
 
 /** A JSON Lines record log: one record per frame with its fields and stored bytes, plus a first header record. */
 export async function recordsSink(output: string, info: RecordingInfo): Promise<Sink> {
   const log = new RecordLog(`${output}.part`);
-  await log.write({ recording: info.name, source: info.source, start_time: info.startTime, fps: info.fps, frames: info.frames });
+  await log.write({ recording: info.name, source: info.source, [SOURCE_HASH.records]: info.sha256, start_time: info.startTime, fps: info.fps, frames: info.frames });
   return {
     output,
     async add({ entry, data, time }: ExportFrame) {

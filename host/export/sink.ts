@@ -4,6 +4,8 @@ import type { FrameEntry } from '../../protocol/imageio/indexer.js';
 export interface RecordingInfo {
   name: string;
   source: string;
+  /** SHA-256 of the recording file, stored in every output so a re-run knows it is complete. */
+  sha256: string;
   width: number;
   height: number;
   pixformat: number;

@@ -5,6 +5,7 @@ import { RotatingMjpegWriter } from '../writers/video/video-writer.js';
 import { createTrace } from '../writers/roverd/trace.js';
 import type { TraceSensor } from '../writers/roverd/sensor.js';
 import type { FrameValue } from '../writers/roverd/sample.js';
+import { SOURCE_HASH } from './provenance.js';
 import type { ExportFrame, RecordingInfo, Sink } from './sink.js';
 
 /**
@@ -20,7 +21,7 @@ async function traceWith(output: string, info: RecordingInfo, addFrames: (sensor
   const frames = await addFrames(sensor);
   await sensor.addRawChannel('elapsed_ms', 'u4', [], 'Milliseconds since the previous frame, as the camera recorded it.');
   await sensor.addRawChannel('frame', 'u4', [], 'Frame number within the recording.');
-  await sensor.writeSideFile('openmv.json', { source: info.source, recording: info.name, width: info.width, height: info.height, pixformat: decodePixformat(info.pixformat).name, fps: info.fps });
+  await sensor.writeSideFile('openmv.json', { source: info.source, recording: info.name, [SOURCE_HASH.trace]: info.sha256, width: info.width, height: info.height, pixformat: decodePixformat(info.pixformat).name, fps: info.fps });
   return {
     output,
     async add(frame: ExportFrame) {

@@ -1,4 +1,4 @@
-/** The live view's page: one canvas per camera, redrawn from /frame/<id>.jpg, and the session status. */
+/** The live view's page: one canvas per camera port, redrawn from /frame/<n>.jpg, with its state and settings. */
 export const VIEW_PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -10,27 +10,36 @@ export const VIEW_PAGE = `<!doctype html>
   figure { margin: 0; }
   canvas { background: #222; image-rendering: pixelated; max-width: 90vw; }
   figcaption { margin-top: .3rem; font-variant-numeric: tabular-nums; }
+  figure[data-state=disconnected] canvas, figure[data-state=connecting] canvas { opacity: .35; }
+  figure[data-state=disconnected] figcaption { color: #f88; }
 </style>
 </head>
 <body data-drawn="0">
 <h1>omvd live view</h1>
+<p id="none">waiting for cameras: plug one in, or name its port with --port</p>
 <div class="cams" id="cams"></div>
 <script>
 const cams = new Map();
 let drawn = 0;
-function figure(id) {
-  let c = cams.get(id);
+function figure(n) {
+  let c = cams.get(n);
   if (c) return c;
   const fig = document.createElement('figure');
   const canvas = document.createElement('canvas');
   const caption = document.createElement('figcaption');
   fig.append(canvas, caption);
   document.getElementById('cams').append(fig);
-  c = { canvas, caption, busy: false, seq: -1 };
-  cams.set(id, c);
+  c = { fig, canvas, caption, busy: false, seq: -1 };
+  cams.set(n, c);
   return c;
 }
-function draw(id, c, seq) {
+function describe(cam) {
+  const who = cam.camera ? cam.camera + ': ' : '';
+  const size = cam.framesize + (cam.width ? ' ' + cam.width + '×' + cam.height : '');
+  if (cam.state === 'live') return cam.port + ' — ' + who + 'live, ' + cam.pixformat + ' ' + size + ', ' + cam.frames + ' frames, ' + cam.fps.toFixed(1) + ' fps, ' + cam.dropped + ' dropped';
+  return cam.port + ' — ' + who + cam.state + ', ' + cam.pixformat + ' ' + size + (cam.error ? ' (' + cam.error + ')' : '') + (cam.state === 'disconnected' ? '; retrying' : '');
+}
+function draw(n, c, seq) {
   if (c.busy || seq === c.seq) return;
   c.busy = true;
   const img = new Image();
@@ -48,16 +57,18 @@ function draw(id, c, seq) {
     c.busy = false;
   };
   img.onerror = () => { c.busy = false; };
-  img.src = '/frame/' + id + '.jpg?seq=' + seq;
+  img.src = '/frame/' + n + '.jpg?seq=' + seq;
 }
 async function tick() {
   try {
     const s = await (await fetch('/status')).json();
-    for (const cam of s.cameras) {
-      const c = figure(cam.camera);
-      c.caption.textContent = cam.camera + ': ' + cam.frames + ' frames, ' + cam.fps.toFixed(1) + ' fps, ' + cam.dropped + ' dropped';
-      if (cam.seq >= 0) draw(cam.camera, c, cam.seq);
-    }
+    document.getElementById('none').hidden = s.cameras.length > 0;
+    s.cameras.forEach((cam, n) => {
+      const c = figure(n);
+      c.fig.dataset.state = cam.state;
+      c.caption.textContent = describe(cam);
+      if (cam.state === 'live' && cam.seq >= 0) draw(n, c, cam.seq);
+    });
   } catch (e) {}
   setTimeout(tick, 100);
 }

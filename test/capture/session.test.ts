@@ -1,8 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSession } from '../../host/capture/session.js';
+import { CaptureFailedError, runSession } from '../../host/capture/session.js';
+import type { CaptureSink } from '../../host/capture/sinks.js';
+import { OmvError } from '../../protocol/errors.js';
 import { hdf5CaptureSink, traceCaptureSink } from '../../host/capture/sinks.js';
 import { VirtualCamera } from '../../host/sim/virtual-camera.js';
 import { readFrameMark } from '../../host/sim/scene.js';
@@ -74,6 +76,34 @@ describe('capture session, host slowed down on purpose', () => {
       expect(s!.dropped).toBeGreaterThan(0);
       expect(s!.dropped).toBe(missed.length);
       expect([...seen, ...missed].sort((a, b) => a - b)).toEqual([...Array(seen.length + missed.length).keys()]);
+    } finally {
+      await cam.stop();
+    }
+  }, 30_000);
+});
+
+describe('capture session, a sink that fails part-way (say, its disk)', () => {
+  it('stops every camera, publishes the other outputs with the frames they got, and throws the failure with the summaries', async () => {
+    const cam = await VirtualCamera.start({ sdDir: mkdtempSync(join(tmpdir(), 'omvd-cap-fail-')), fps: 30 });
+    const dir = mkdtempSync(join(tmpdir(), 'omvd-cap-fail-out-'));
+    try {
+      let seen = 0;
+      const failing: CaptureSink = {
+        add: async () => {
+          if (++seen === 10) throw new OmvError('ENOSPC', 'no room left (a test sink)');
+        },
+        finish: async () => {},
+        abort: async () => {},
+      };
+      const run = runSession({ cameras: [{ link: cam.link, framesize: 'QQVGA', fps: 30 }], sinks: [await traceCaptureSink(join(dir, 't')), failing], durationS: 30 });
+      const err = await run.then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(CaptureFailedError);
+      expect((err as CaptureFailedError).code).toBe('ENOSPC');
+      const [summary] = (err as CaptureFailedError).cameras;
+      expect(summary!.frames).toBe(10);
+      const t = await openTrace(join(dir, 't'));
+      expect(await (await t.sensor(`cam_${cam.uid}`)).length()).toBe(10);
+      expect(readdirSync(dir)).toEqual(['t']);
     } finally {
       await cam.stop();
     }

@@ -7,6 +7,7 @@ import { encodeImageIo, Pixformat } from '../../protocol/imageio/index.js';
 import { RecordLog } from '../../host/writers/records.js';
 import { readSensorMeta } from '../../host/writers/roverd/meta.js';
 import { omvd, python, tool } from '../support/tools.js';
+import { expectJsonStyle } from '../capture/json-style.js';
 
 const W = 32;
 const H = 24;
@@ -26,7 +27,7 @@ describe('omvd export', () => {
     const r = omvd(['export', join(dir, 'rec.bin'), '--to', 'hdf5', 'blob', '--start-time', String(START), '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    json = JSON.parse(r.stdout);
+    json = expectJsonStyle(r.stdout) as typeof json;
   }, 60_000);
 
   it('reports what it wrote as JSON', () => {
@@ -111,11 +112,13 @@ print(json.dumps({'ts': numpy.fromfile(sys.argv[1] + '/ts', '<f8').tolist(), 'fr
     expect(stream).toMatchObject({ codec_name: 'mjpeg', width: W, height: H, nb_read_frames: String(N), avg_frame_rate: '25/1' });
   });
 
-  it('refuses to overwrite outputs without --force, and replaces them with it', () => {
-    const again = omvd(['export', join(dir, 'rec.bin'), '--to', 'hdf5']);
-    expect(again.status).toBe(1);
-    expect(again.stderr).toMatch(/rec\.rtdc already exists: pass --force/);
-    expect(omvd(['export', join(dir, 'rec.bin'), '--to', 'hdf5', '--force']).status).toBe(0);
+  it('leaves a complete output alone on a re-run, and replaces it with --force', { timeout: 120_000 }, () => {
+    const again = omvd(['export', join(dir, 'rec.bin'), '--to', 'hdf5', '--json']);
+    expect(again.status).toBe(0);
+    expect(expectJsonStyle(again.stdout).recordings).toMatchObject([{ outputs: [{ format: 'hdf5', path: join(dir, 'rec.rtdc'), status: 'complete' }] }]);
+    const forced = omvd(['export', join(dir, 'rec.bin'), '--to', 'hdf5', '--force', '--json']);
+    expect(forced.status).toBe(0);
+    expect(expectJsonStyle(forced.stdout).recordings).toMatchObject([{ outputs: [{ format: 'hdf5', status: 'exported', frames: N }] }]);
   });
 
   it('exports every complete frame of a truncated recording and says what was cut', () => {
@@ -124,7 +127,7 @@ print(json.dumps({'ts': numpy.fromfile(sys.argv[1] + '/ts', '<f8').tolist(), 'fr
     writeFileSync(join(cutDir, 'cut.bin'), recording.subarray(0, 16 + 9 * 800 + 32 + 100));
     const r = omvd(['export', cutDir, '--to', 'hdf5', '--json']);
     expect(r.status).toBe(0);
-    const summary = JSON.parse(r.stdout).recordings[0];
+    const summary = (expectJsonStyle(r.stdout).recordings as { frames: number; damage?: string; exported: Record<string, number>; skipped: unknown[] }[])[0]!;
     expect(summary.frames).toBe(9);
     expect(summary.damage).toMatch(/incomplete record \(data cut, 668 bytes missing\)/);
     expect(python(`import h5py, sys; print(h5py.File(sys.argv[1])['events/image'].shape[0])`, join(cutDir, 'cut.rtdc')).trim()).toBe('9');
@@ -135,6 +138,7 @@ print(json.dumps({'ts': numpy.fromfile(sys.argv[1] + '/ts', '<f8').tolist(), 'fr
     writeFileSync(join(badDir, 'notes.bin'), 'hello, this is not an ImageIO stream');
     const r = omvd(['export', join(badDir, 'notes.bin'), '--json']);
     expect(r.status).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'EFORMAT', message: expect.stringMatching(/is not an OpenMV ImageIO recording: .*not an OpenMV ImageIO stream/) } });
+    const message = expect.stringMatching(/notes\.bin is not an OpenMV ImageIO recording: .*not an OpenMV ImageIO stream/);
+    expect(expectJsonStyle(r.stdout)).toEqual({ ok: false, error: { code: 'EFORMAT', message }, recordings: [], failed: [{ source: join(badDir, 'notes.bin'), code: 'EFORMAT', error: message }] });
   });
 });

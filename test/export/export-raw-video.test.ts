@@ -6,6 +6,7 @@ import { encodeImageIo, Pixformat } from '../../protocol/imageio/index.js';
 import { openTrace } from '../../host/writers/roverd/reader.js';
 import { readSensorMeta } from '../../host/writers/roverd/meta.js';
 import { omvd, python, tool } from '../support/tools.js';
+import { expectJsonStyle } from '../capture/json-style.js';
 
 const W = 16;
 const H = 12;
@@ -40,7 +41,7 @@ describe('omvd export --to raw, and traces with video.avi', () => {
   it('colour frames become H×W×3 RGB; a frame of another size is skipped and reported', async () => {
     const r = omvd(['export', join(dir, 'red.bin'), '--to', 'raw', '--json']);
     expect(r.status, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout).recordings[0];
+    const summary = (expectJsonStyle(r.stdout).recordings as { frames: number; damage?: string; exported: Record<string, number>; skipped: unknown[] }[])[0]!;
     expect(summary.exported.raw).toBe(3);
     expect(summary.skipped).toEqual([{ format: 'raw', frame: 3, reason: expect.stringMatching(/8×8.*16×12/) }]);
     const pixel = JSON.parse(python(`import numpy, sys, json; a = numpy.fromfile(sys.argv[1] + '/frames', 'u1').reshape(-1, ${H}, ${W}, 3); print(json.dumps([a.shape[0]] + a[2, 5, 7].tolist()))`, join(dir, 'red-raw', 'camera')));

@@ -1,151 +1,154 @@
-import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { runSession, sensorSettings, FRAMESIZES, PIXFORMATS, type CameraSetup } from '../../capture/session.js';
-import { connectCamera } from '../../discovery/connect.js';
-import { cameraCommand } from '../../sync/ctl.js';
-import { checkOutput, loadSessionFile, parseDuration, SessionFileError, type SessionSpec } from '../../capture/session-file.js';
-import { hdf5CaptureSink, recordsCaptureSink, traceCaptureSink, videoCaptureSink, type CaptureSink } from '../../capture/sinks.js';
+import { dirname, resolve } from 'node:path';
+import { recordOnCameras } from '../../capture/on-camera.js';
+import { captureError, stoppedBy, type CaptureRun } from '../../capture/outcome.js';
+import { openOutputs, parseOutputs, prepareOutputs, type CaptureOutput } from '../../capture/outputs.js';
+import { portsOfCameras } from '../../capture/pick-cameras.js';
+import { CaptureFailedError, runSession, type CameraSetup, type CameraSummary } from '../../capture/session.js';
+import { CAMERA_FIELDS, checkCameraField, checkFrames, checkOutput, loadSessionFile, parseDuration, SessionFileError, type CameraField, type SessionSpec } from '../../capture/session-file.js';
+import { RateMeter, watchFreeSpace } from '../../capture/disk-watch.js';
+import { describeLoss } from '../../capture/sink.js';
+import type { OmvError } from '../../../protocol/errors.js';
+import { exitCodeFor } from '../exit-codes.js';
 import type { ClientOptions } from '../../v2/client.js';
 import { cameraPorts, clientOptions, linkOptions, type LinkArgs } from './camera-options.js';
 
-interface Args extends LinkArgs {
+type Flag = 'fps' | 'pixformat' | 'framesize' | 'slots' | 'exposure-us' | 'gain-db';
+type Args = { [F in Flag]?: string } & LinkArgs & {
   port?: string[];
   session?: string;
   duration?: string;
-  frames?: number;
-  fps?: number;
-  pixformat?: CameraSetup['pixformat'];
-  framesize?: CameraSetup['framesize'];
-  slots?: number;
-  'exposure-us'?: number;
-  'gain-db'?: number;
+  frames?: string;
   camera?: string[];
   'record-on-camera': boolean;
   to?: string[];
+  force: boolean;
   json: boolean;
-}
+};
 
-async function openSink(output: string, tags: Record<string, string>, fps: number): Promise<CaptureSink> {
-  const at = output.indexOf(':');
-  const kind = output.slice(0, at);
-  const path = resolve(output.slice(at + 1));
-  if (kind === 'hdf5') return hdf5CaptureSink(path, tags);
-  if (kind === 'trace') return traceCaptureSink(path, tags);
-  if (kind === 'video') return videoCaptureSink(path, fps);
-  return recordsCaptureSink(path);
-}
+const FLAG_FIELDS = Object.entries(CAMERA_FIELDS).map(([field, f]) => [f.flag.slice(2) as Flag, field as CameraField] as const);
+/** A flag's text as a session file would hold it: a number where it reads as one, else the text. */
+const asValue = (text: string): string | number => (/^[+-]?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text);
 
-/** The ports of the cameras with these unique ids, found by asking every OpenMV camera attached. */
-async function portsOf(ids: string[], options: ClientOptions): Promise<string[]> {
-  const wanted = new Set(ids.map((i) => i.toUpperCase()));
-  const found = new Map<string, string>();
-  for (const port of await cameraPorts(undefined)) {
-    const conn = await connectCamera(port, options).catch(() => null);
-    if (!conn) continue;
-    found.set(conn.client.camera.sysInfo.uniqueId, port);
-    await conn.close();
-  }
-  const missing = [...wanted].filter((id) => !found.has(id));
-  if (missing.length) throw new SessionFileError('command line', '--camera', `names ${missing.join(', ')}, which no attached camera is (attached: ${[...found.keys()].join(', ') || 'none'})`);
-  return [...wanted].map((id) => found.get(id)!);
-}
-
-/** The session from --session, with command-line options taking precedence. */
-async function sessionFrom(args: Args, options: ClientOptions): Promise<SessionSpec> {
+/**
+ * The session from --session and the flags (which take precedence), checked field by field before any camera is
+ * opened; `settings` are the flags' camera settings, for every camera.
+ */
+async function sessionFrom(args: Args): Promise<{ spec: SessionSpec; settings: Partial<CameraSetup> }> {
   const spec: SessionSpec = args.session ? await loadSessionFile(args.session) : { cameras: [], to: [], tags: {} };
   const fail = (field: string) => (msg: string): never => {
     throw new SessionFileError('command line', field, msg);
   };
-  if (args.port?.length) spec.cameras = (await cameraPorts(args.port)).map((port) => ({ port }));
-  if (args.camera?.length) spec.cameras = [...spec.cameras, ...(await portsOf(args.camera, options)).map((port) => ({ port }))];
-  if (spec.cameras.length === 0) spec.cameras = (await cameraPorts(undefined)).map((port) => ({ port }));
-  for (const c of spec.cameras) {
-    if (args.fps !== undefined) c.fps = args.fps;
-    if (args.pixformat !== undefined) c.pixformat = args.pixformat;
-    if (args.framesize !== undefined) c.framesize = args.framesize;
-    if (args.slots !== undefined) c.liveSlots = args.slots;
-    if (args['exposure-us'] !== undefined) c.exposureUs = args['exposure-us'];
-    if (args['gain-db'] !== undefined) c.gainDb = args['gain-db'];
-  }
-  if (args.duration !== undefined) spec.durationS = parseDuration(/^\d+(\.\d+)?$/.test(args.duration) ? Number(args.duration) : args.duration, fail('--duration'));
-  if (args.frames !== undefined) spec.frames = args.frames;
+  const settings: Partial<CameraSetup> = {};
+  for (const [flag, field] of FLAG_FIELDS) if (args[flag] !== undefined) Object.assign(settings, checkCameraField(field, asValue(args[flag]!), fail(`--${flag}`)));
+  if (args.port?.length) spec.cameras = args.port.map((port) => ({ port }));
+  if (args.duration !== undefined) spec.durationS = parseDuration(args.duration, fail('--duration'));
+  if (args.frames !== undefined) spec.frames = checkFrames(asValue(args.frames), fail('--frames'));
   if (args.to?.length) spec.to = args.to.map((o) => checkOutput(o, fail('--to')));
-  if (spec.to.length === 0 && !args['record-on-camera']) throw new SessionFileError('command line', '--to', 'is missing: name at least one output, e.g. --to hdf5:run.h5 --to trace:run');
-  return spec;
+  if (args['record-on-camera']) {
+    if (spec.to.length) fail('--record-on-camera')('records on each camera\'s own storage, so it takes no outputs: leave out --to (and "to" in the session file), or --record-on-camera');
+    if (spec.frames !== undefined) fail('--frames')('is for live captures; a recording on the camera stops after --duration');
+    if (spec.durationS === undefined) fail('--duration')('is needed with --record-on-camera: the camera stops by itself after it');
+  } else if (spec.to.length === 0) fail('--to')('is missing: name at least one output, e.g. --to hdf5:run.h5 --to trace:run');
+  return { spec, settings };
+}
+
+/** The cameras: those named (or every OpenMV camera attached), narrowed to the --camera ids, with the flags' settings. */
+async function cameraSetups(spec: SessionSpec, settings: Partial<CameraSetup>, ids: string[] | undefined, client: ClientOptions): Promise<CameraSetup[]> {
+  const given = spec.cameras.length ? spec.cameras.map((c) => ({ ...c, port: resolve(c.port!) })) : (await cameraPorts(undefined)).map((port) => ({ port }));
+  const picked = ids?.length ? (await portsOfCameras(ids, given.map((c) => c.port), client)).map((port) => given.find((c) => c.port === port)!) : given;
+  return picked.map((c) => ({ ...c, ...settings }));
+}
+
+function printText(run: CaptureRun, outputs: CaptureOutput[], error: OmvError | undefined): void {
+  for (const c of run.cameras) {
+    process.stdout.write(`${c.camera}: ${c.frames} frames, ${c.dropped} dropped, ${(c.bytes / 1e6).toFixed(1)} MB, ${c.fps.toFixed(1)} fps\n`);
+    if (c.lost) process.stdout.write(`  ${describeLoss(c.camera, c.lost)}\n`);
+  }
+  for (const o of outputs) process.stdout.write(`${o.kind.padEnd(7)} → ${o.path}${o.error ? ` NOT COMPLETE: ${o.error}${o.left ? ` (what it holds is in ${o.left})` : ''}` : ''}\n`);
+  if (error) process.stderr.write(`omvd: ${error.message}\n`);
 }
 
 export const captureCommand: CommandModule<object, Args> = {
   command: 'capture',
-  describe: 'Capture live frames from one or more cameras straight into HDF5, a roverd trace or a record log',
+  describe: 'Capture live frames from one or more cameras straight into HDF5, a roverd trace, MJPEG AVIs or a record log',
   builder: (y) =>
     linkOptions(y)
       .option('port', { type: 'string', array: true, describe: 'camera serial port (repeat for several; default: every OpenMV camera found)' })
-      .option('session', { type: 'string', describe: 'a session file (JSON): {"cameras": [{"port", "pixformat", "framesize", "fps", "live_slots"}], "duration", "frames", "to", "tags"}' })
-      .option('duration', { type: 'string', describe: 'how long: 30s, 2m, 0.5h (or seconds)' })
-      .option('frames', { type: 'number', describe: 'stop each camera after this many frames' })
-      .option('fps', { type: 'number', describe: 'frame rate for every camera' })
-      .option('pixformat', { type: 'string', choices: PIXFORMATS, describe: 'pixel format for every camera (default GRAYSCALE)' })
-      .option('framesize', { type: 'string', choices: FRAMESIZES, describe: 'frame size for every camera (default QVGA)' })
-      .option('slots', { type: 'number', describe: 'live ring slots on each camera: how far the host may fall behind before frames are lost (default 16)' })
-      .option('camera', { type: 'string', array: true, describe: 'a camera by its unique id (repeat for several; found among the attached cameras)' })
-      .option('exposure-us', { type: 'number', describe: 'fixed exposure in microseconds, where the sensor allows it (default: automatic)' })
-      .option('gain-db', { type: 'number', describe: 'fixed gain in dB, where the sensor allows it (default: automatic)' })
-      .option('record-on-camera', { type: 'boolean', default: false, describe: 'start a recording on each camera\'s own storage instead (for --duration), and return; the daemon syncs it later' })
+      .option('session', { type: 'string', describe: 'a session file, JSON (or YAML if named .yaml/.yml): {"cameras": [{"port", "pixformat", "framesize", "fps", "live_slots", "exposure_us", "gain_db"}], "duration", "frames", "to", "tags"}; flags override its fields' })
+      .option('duration', { type: 'string', describe: 'how long: 30s, 1m30s, 250ms, 0.5h (or seconds)' })
+      .option('frames', { type: 'string', describe: 'stop each camera after this many frames' })
+      .option('fps', { type: 'string', describe: 'frame rate for every camera, 0 < fps ≤ 240 (default 30)' })
+      .option('pixformat', { type: 'string', describe: 'pixel format for every camera: GRAYSCALE (default), RGB565, JPEG' })
+      .option('framesize', { type: 'string', describe: 'frame size for every camera: QQQVGA, QQVGA, HQVGA, QVGA (default), HVGA, VGA' })
+      .option('slots', { type: 'string', describe: 'live ring slots on each camera, 2 to 64: how far the host may fall behind before frames are lost (default 16)' })
+      .option('camera', { type: 'string', array: true, describe: 'a camera by its unique id (repeat for several), picked among --port (default: among the attached cameras)' })
+      .option('exposure-us', { type: 'string', describe: 'fixed exposure in microseconds, where the sensor allows it (default: automatic)' })
+      .option('gain-db', { type: 'string', describe: 'fixed gain, 0 to 48 dB, where the sensor allows it (default: automatic)' })
+      .option('record-on-camera', { type: 'boolean', default: false, describe: 'start a recording of --duration on each camera\'s own storage instead, and return (no --to); omvd sync or the daemon copies it later' })
       .option('to', { type: 'string', array: true, describe: 'outputs: hdf5:PATH (one file, a group per camera), trace:DIR (roverd, a sensor per camera), video:DIR (an MJPEG AVI per camera), records:PATH (JSON Lines)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary (frames, dropped, bytes, fps per camera)' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace outputs that exist (once the new capture is done), and delete .part files a killed capture left' })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON line: outputs, each camera\'s frames, drops, rate and whether it went away' })
       .example('$0 capture --port /dev/ttyACM0 --port /dev/ttyACM1 --duration 30s --fps 60 --to hdf5:run.h5 --to trace:run', 'two cameras, 30 s, into one HDF5 file and one trace')
-      .example('$0 capture --session run.json --json', 'a capture described in a file') as never,
+      .example('$0 capture --session run.yaml --json', 'a capture described in a file') as never,
   handler: async (args) => {
+    const { spec, settings } = await sessionFrom(args);
     const client = await clientOptions(args);
-    const spec = await sessionFrom(args, client);
     if (args['record-on-camera']) {
-      if (spec.durationS === undefined) throw new SessionFileError('command line', '--duration', 'is needed with --record-on-camera: the camera stops by itself after it');
-      const started = [];
-      for (const cam of spec.cameras) {
-        const conn = await connectCamera(cam.port!, client);
-        try {
-          await cameraCommand(conn.client, { cmd: 'clock', epoch_ms: Date.now() });
-          const reply = await cameraCommand(conn.client, { cmd: 'record', to: 'file', ...sensorSettings(cam), duration_s: spec.durationS });
-          started.push({ camera: conn.client.camera.sysInfo.uniqueId, port: cam.port, file: (reply.recording as { file?: string } | null)?.file ?? null });
-        } finally {
-          await conn.close();
-        }
-      }
+      const started = await recordOnCameras(await cameraSetups(spec, settings, args.camera, client), spec.durationS!, client);
       if (args.json) process.stdout.write(`${JSON.stringify({ ok: true, recordingOnCamera: started, seconds: spec.durationS })}\n`);
-      else for (const s of started) process.stdout.write(`${s.camera}: recording ${s.file} for ${spec.durationS} s on the camera; omvd sync (or the daemon) copies it when it is done\n`);
+      else for (const s of started) process.stdout.write(`${s.camera}: recording ${s.recording} for ${spec.durationS} s on the camera; omvd sync (or the daemon) copies it when it is done\n`);
       return;
     }
+    const outputs = parseOutputs(spec.to, args.session ?? 'command line');
+    await prepareOutputs(outputs, args.force);
+    const cameras = await cameraSetups(spec, settings, args.camera, client);
     const controller = new AbortController();
-    const stop = (): void => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    const sinks: CaptureSink[] = [];
-    for (const o of spec.to) sinks.push(await openSink(o, spec.tags, spec.cameras[0]?.fps ?? 30));
-    const counts = new Map<string, { frames: number; dropped: number; bytes: number }>();
+    let signalled = false;
+    const onSignal = (): void => {
+      signalled = true;
+      controller.abort();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const sinks = await openOutputs(outputs, spec.tags, cameras[0]?.fps ?? 30);
+    const rate = new RateMeter();
+    let diskFull: OmvError | undefined;
+    const unwatch = watchFreeSpace(outputs.map((o) => dirname(o.path)), () => rate.perSecond(), (err) => {
+      diskFull = err;
+      controller.abort();
+    });
     const tty = process.stderr.isTTY && !args.json;
     const started = Date.now();
-    const summary = await runSession({
-      cameras: spec.cameras,
-      sinks,
-      ...(spec.durationS === undefined ? {} : { durationS: spec.durationS }),
-      ...(spec.frames === undefined ? {} : { frames: spec.frames }),
-      signal: controller.signal,
-      client,
-      onFrame: tty
-        ? (cam, f) => {
-            const c = counts.get(cam) ?? { frames: 0, dropped: 0, bytes: 0 };
-            c.frames++;
-            c.dropped += f.missedBefore.length;
-            c.bytes += f.data.length;
-            counts.set(cam, c);
-            const s = (Date.now() - started) / 1000;
-            process.stderr.write(`\r${[...counts].map(([id, x]) => `${id.slice(-6)}: ${x.frames} frames ${(x.frames / s).toFixed(1)} fps ${x.dropped} dropped ${(x.bytes / 1e6).toFixed(1)} MB`).join(' | ')}`);
-          }
-        : undefined,
-    });
+    let summaries: CameraSummary[];
+    let failure: unknown;
+    try {
+      summaries = await runSession({
+        cameras,
+        sinks,
+        ...(spec.durationS === undefined ? {} : { durationS: spec.durationS }),
+        ...(spec.frames === undefined ? {} : { frames: spec.frames }),
+        signal: controller.signal,
+        client,
+        onFrame: (_cam, f) => {
+          rate.add(f.data.length);
+          if (tty) process.stderr.write(`\r${((Date.now() - started) / 1000).toFixed(1)} s, ${(rate.perSecond() / 1e6).toFixed(1)} MB/s`);
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof CaptureFailedError)) throw e;
+      summaries = e.cameras;
+      failure = e;
+    } finally {
+      unwatch();
+    }
     if (tty) process.stderr.write('\n');
-    const stoppedBy = controller.signal.aborted ? 'signal' : spec.frames !== undefined && summary.every((s) => s.frames >= spec.frames!) ? 'frames' : 'duration';
-    if (args.json) process.stdout.write(`${JSON.stringify({ ok: true, stoppedBy, outputs: spec.to, cameras: summary })}\n`);
-    else for (const s of summary) process.stdout.write(`${s.camera}: ${s.frames} frames, ${s.dropped} dropped, ${(s.bytes / 1e6).toFixed(1)} MB, ${s.fps.toFixed(1)} fps\n`);
+    const run: CaptureRun = { cameras: summaries, failure, ...(diskFull ? { diskFull } : {}), signalled, limited: spec.durationS !== undefined || spec.frames !== undefined, seconds: (Date.now() - started) / 1000, ...(spec.frames === undefined ? {} : { frames: spec.frames }) };
+    const error = captureError(run);
+    if (args.json) {
+      const doc = { ok: !error, ...(error ? { error: { code: error.code, message: error.message } } : {}), stoppedBy: stoppedBy(run), seconds: Number(run.seconds.toFixed(3)), outputs, cameras: summaries, tags: spec.tags };
+      process.stdout.write(`${JSON.stringify(doc)}\n`);
+    } else printText(run, outputs, error);
+    if (error) process.exitCode = exitCodeFor(error);
   },
 };

@@ -1,44 +1,65 @@
+import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { runSession, FRAMESIZES, PIXFORMATS, type CameraSetup } from '../../capture/session.js';
+import { OmvError } from '../../../protocol/errors.js';
+import { checkCameraField, SessionFileError } from '../../capture/session-file.js';
+import type { CameraSetup } from '../../capture/session.js';
 import { LiveView } from '../../view/server.js';
-import { cameraPorts, clientOptions, linkOptions, type LinkArgs } from './camera-options.js';
+import { watchAttached, watchCamera } from '../../view/watch.js';
+import { clientOptions, linkOptions, type LinkArgs } from './camera-options.js';
 
 interface Args extends LinkArgs {
   port?: string[];
   listen: string;
-  fps: number;
-  pixformat: CameraSetup['pixformat'];
-  framesize: CameraSetup['framesize'];
+  fps: string;
+  pixformat: string;
+  framesize: string;
   json: boolean;
+}
+
+function listenAddress(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  const host = (at < 0 ? '' : listen.slice(0, at)).replace(/^\[|\]$/g, '') || '127.0.0.1';
+  const text = listen.slice(at + 1);
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (at < 0 || !(port >= 0 && port <= 65535)) throw new OmvError('EUSAGE', `--listen ${listen}: give address:port, e.g. 127.0.0.1:8090 (port 0: any free one)`);
+  return { host, port };
 }
 
 export const viewCommand: CommandModule<object, Args> = {
   command: 'view',
-  describe: 'Watch the cameras\' live frames and status in a browser (a local page; nothing is recorded)',
+  describe: 'Watch the cameras\' live frames and state in a browser (a local page; nothing is recorded)',
   builder: (y) =>
     linkOptions(y)
-      .option('port', { type: 'string', array: true, describe: 'camera serial port (repeat for several; default: every OpenMV camera found)' })
-      .option('listen', { type: 'string', default: '127.0.0.1:8090', describe: 'address:port to serve on (loopback by default: the page has no authentication)' })
-      .option('fps', { type: 'number', default: 15, describe: 'frame rate each camera runs at while viewed' })
-      .option('pixformat', { type: 'string', choices: PIXFORMATS, default: 'GRAYSCALE', describe: 'pixel format of each camera while viewed' })
-      .option('framesize', { type: 'string', choices: FRAMESIZES, default: 'QVGA', describe: 'frame size of each camera while viewed' })
-      .example('$0 view --port /dev/ttyACM0', 'then open http://127.0.0.1:8090/')
-      .option('json', { type: 'boolean', default: false, describe: 'print the URL as a JSON line, for scripts' }) as never,
+      .option('port', { type: 'string', array: true, describe: 'camera serial port (repeat for several; default: every OpenMV camera attached, as it appears)' })
+      .option('listen', { type: 'string', default: '127.0.0.1:8090', describe: 'address:port to serve on (loopback by default: the page has no authentication; port 0: any free one)' })
+      .option('fps', { type: 'string', default: '15', describe: 'frame rate each camera runs at while viewed' })
+      .option('pixformat', { type: 'string', default: 'GRAYSCALE', describe: 'pixel format of each camera while viewed: GRAYSCALE, RGB565, JPEG' })
+      .option('framesize', { type: 'string', default: 'QVGA', describe: 'frame size of each camera while viewed: QQQVGA, QQVGA, HQVGA, QVGA, HVGA, VGA' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the URL as one JSON line, for scripts' })
+      .example('$0 view --port /dev/ttyACM0', 'then open http://127.0.0.1:8090/; an absent camera shows as disconnected until it is plugged in') as never,
   handler: async (args) => {
-    const at = args.listen.lastIndexOf(':');
-    const host = args.listen.slice(0, at) || '127.0.0.1';
-    const port = Number(args.listen.slice(at + 1));
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--listen ${args.listen}: give address:port, e.g. 127.0.0.1:8090`);
-    if (!/^(127\.|::1$|localhost$|\[::1\]$)/.test(host)) process.stderr.write(`omvd view: serving on ${host}, reachable from other machines; the page has no authentication\n`);
-    const cameras = (await cameraPorts(args.port)).map((p) => ({ port: p, fps: args.fps, pixformat: args.pixformat, framesize: args.framesize, liveSlots: 4 }));
+    const { host, port } = listenAddress(args.listen);
+    const fail = (field: string) => (msg: string): never => {
+      throw new SessionFileError('command line', field, msg);
+    };
+    const settings: Omit<CameraSetup, 'port' | 'link'> = {
+      ...checkCameraField('fps', /^\d+(\.\d+)?$/.test(args.fps) ? Number(args.fps) : args.fps, fail('--fps')),
+      ...checkCameraField('pixformat', args.pixformat, fail('--pixformat')),
+      ...checkCameraField('framesize', args.framesize, fail('--framesize')),
+      liveSlots: 4,
+    };
+    const client = await clientOptions(args);
     const view = new LiveView();
-    const url = await view.listen(host.replace(/^\[|\]$/g, ''), port);
+    const url = await view.listen(host, port); // before any camera is opened: a busy port fails at once
+    if (!/^(127\.|::1$|localhost$)/.test(host)) process.stderr.write(`omvd view: serving on ${host}, reachable from other machines; the page has no authentication\n`);
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     process.once('SIGTERM', () => controller.abort());
-    process.stdout.write(args.json ? `${JSON.stringify({ ok: true, url })}\n` : `live view on ${url} (Ctrl-C stops)\n`);
+    const ports = (args.port ?? []).map((p) => resolve(p));
+    process.stdout.write(args.json ? `${JSON.stringify({ ok: true, url, ports })}\n` : `live view on ${url} (Ctrl-C stops)\n`);
     try {
-      await runSession({ cameras, sinks: [view.sink], signal: controller.signal, client: await clientOptions(args) });
+      if (ports.length) await Promise.all(ports.map((p) => watchCamera(view, { ...settings, port: p }, controller.signal, client)));
+      else await watchAttached(view, settings, controller.signal, client);
     } finally {
       await view.close();
     }

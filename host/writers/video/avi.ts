@@ -7,6 +7,8 @@ export interface AviOptions {
   height: number;
   /** Frames per second, > 0: stored as dwRate/dwScale (see rateOf). */
   fps: number;
+  /** RIFF INFO tags (ids like ISFT, ICMT, ISRC; ASCII text), in a LIST INFO between the headers and the frames. */
+  info?: Record<string, string>;
 }
 
 export interface AviFileSummary {
@@ -16,10 +18,8 @@ export interface AviFileSummary {
 }
 
 const HDRL_SIZE = 192; // 'hdrl' + avih (8 + 56) + LIST 'strl' (12 + strh 8 + 56 + strf 8 + 40)
-const MOVI_LIST_AT = 12 + 8 + HDRL_SIZE;
-/** idx1 offsets count from the 'movi' fourcc. */
-const MOVI_FOURCC_AT = MOVI_LIST_AT + 8;
-const MOVI_DATA_AT = MOVI_LIST_AT + 12;
+const HDRL_END = 12 + 8 + HDRL_SIZE;
+const MAX_INFO_TEXT = 1024;
 const IDX1_ENTRY = 16;
 const AVIF_HASINDEX = 0x10;
 const AVIIF_KEYFRAME = 0x10;
@@ -27,11 +27,14 @@ const U32_MAX = 0xffffffff;
 
 const fourcc = (s: string): number => s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24);
 
-export function checkAviOptions({ width, height, fps }: AviOptions): void {
+export function checkAviOptions({ width, height, fps, info }: AviOptions): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 0xffff || height > 0xffff) {
     throw new RangeError(`video size must be 1–65535 pixels each way, got ${width}×${height}`);
   }
   if (!(fps > 0) || !Number.isFinite(fps)) throw new RangeError(`video frame rate must be a number > 0, got ${fps}`);
+  for (const [id, text] of Object.entries(info ?? {})) {
+    if (!/^[A-Z][A-Z0-9]{3}$/.test(id) || !/^[\x20-\x7e]*$/.test(text) || text.length > MAX_INFO_TEXT) throw new RangeError(`AVI INFO tag ${id}: ids are four capitals or digits, texts printable ASCII up to ${MAX_INFO_TEXT} characters`);
+  }
   const { rate, scale } = rateOf(fps);
   if (rate < 1 || rate > U32_MAX || scale < 1 || scale > U32_MAX) throw new RangeError(`video frame rate must be from one frame per 49 days to 4 million fps, got ${fps}`);
 }
@@ -53,30 +56,50 @@ function rateOf(fps: number): { rate: number; scale: number } {
  * patched into the headers on close.
  */
 export class MjpegAviFile {
-  /** Bytes of a closed file with no frames: headers plus the idx1 header. */
-  static readonly EMPTY_SIZE = MOVI_DATA_AT + 8;
+  /** Bytes of a closed file with no frames (and no INFO tags): headers plus the idx1 header. */
+  static readonly EMPTY_SIZE = HDRL_END + 12 + 8;
   private index = new Uint8Array(IDX1_ENTRY * 256);
   private frameCount = 0;
-  private end = MOVI_DATA_AT;
+  private end: number;
   private maxChunk = 0;
+  private readonly info: Uint8Array;
+  /** idx1 offsets count from the 'movi' fourcc. */
+  private readonly moviFourccAt: number;
+  private readonly moviDataAt: number;
 
   private constructor(
     readonly path: string,
     private readonly fh: FileHandle,
-    private readonly options: AviOptions,
-  ) {}
+    private options: AviOptions,
+  ) {
+    this.info = infoList(options.info);
+    this.moviFourccAt = HDRL_END + this.info.length + 8;
+    this.moviDataAt = this.moviFourccAt + 4;
+    this.end = this.moviDataAt;
+  }
+
+  /** Bytes of a closed file with these options and no frames. */
+  static emptySize(options: Pick<AviOptions, 'info'>): number {
+    return MjpegAviFile.EMPTY_SIZE + infoList(options.info).length;
+  }
 
   static async create(path: string, options: AviOptions): Promise<MjpegAviFile> {
     checkAviOptions(options);
     const fh = await open(`${path}.part`, 'w');
     const file = new MjpegAviFile(path, fh, options);
     try {
-      await fh.write(file.headers(), 0, MOVI_DATA_AT, 0);
+      await fh.write(file.headers(), 0, file.moviDataAt, 0);
     } catch (err) {
       await fh.close();
       throw err;
     }
     return file;
+  }
+
+  /** Changes the frame rate the headers state (written on close), e.g. to the rate the frames really came at. */
+  setFps(fps: number): void {
+    checkAviOptions({ ...this.options, fps });
+    this.options = { ...this.options, fps };
   }
 
   /** Bytes one more `length`-byte JPEG adds: chunk header, body, pad byte, idx1 entry. */
@@ -108,7 +131,7 @@ export class MjpegAviFile {
     const total = 8 + jpeg.length + (jpeg.length & 1);
     const { bytesWritten } = await this.fh.writev(parts, this.end);
     if (bytesWritten !== total) throw new FormatError(`${where}: only ${bytesWritten} of ${total} bytes reached the disk (is it full?)`);
-    this.addIndexEntry(this.end - MOVI_FOURCC_AT, jpeg.length);
+    this.addIndexEntry(this.end - this.moviFourccAt, jpeg.length);
     this.end += total;
     this.maxChunk = Math.max(this.maxChunk, jpeg.length);
   }
@@ -122,7 +145,7 @@ export class MjpegAviFile {
       v.setUint32(4, this.frameCount * IDX1_ENTRY, true);
       idx1.set(this.index.subarray(0, this.frameCount * IDX1_ENTRY), 8);
       await this.fh.write(idx1, 0, idx1.length, this.end);
-      await this.fh.write(this.headers(), 0, MOVI_DATA_AT, 0);
+      await this.fh.write(this.headers(), 0, this.moviDataAt, 0);
       await this.fh.sync();
     } finally {
       await this.fh.close();
@@ -153,7 +176,7 @@ export class MjpegAviFile {
 
   private headers(): Uint8Array {
     const { width, height, fps } = this.options;
-    const b = new Uint8Array(MOVI_DATA_AT);
+    const b = new Uint8Array(this.moviDataAt);
     const v = new DataView(b.buffer);
     let at = 0;
     const u32 = (...values: number[]): void => {
@@ -188,7 +211,66 @@ export class MjpegAviFile {
     cc('strf'), u32(40), u32(40, width, height);
     u16(1, 24);
     cc('MJPG'), u32(width * height * 3, 0, 0, 0, 0);
-    cc('LIST'), u32(this.end - MOVI_FOURCC_AT), cc('movi');
+    b.set(this.info, at);
+    at += this.info.length;
+    cc('LIST'), u32(this.end - this.moviFourccAt), cc('movi');
     return b;
   }
+}
+
+/** LIST 'INFO' { id, size, text NUL-terminated, padded to even } …, or nothing without tags. */
+function infoList(info: Record<string, string> = {}): Uint8Array {
+  const entries = Object.entries(info);
+  if (entries.length === 0) return new Uint8Array(0);
+  const chunks = entries.map(([id, text]) => {
+    const size = text.length + 1;
+    const chunk = new Uint8Array(8 + size + (size & 1));
+    const v = new DataView(chunk.buffer);
+    v.setUint32(0, fourcc(id), true);
+    v.setUint32(4, size, true);
+    for (let i = 0; i < text.length; i++) chunk[8 + i] = text.charCodeAt(i);
+    return chunk;
+  });
+  const body = chunks.reduce((n, c) => n + c.length, 4);
+  const list = new Uint8Array(8 + body);
+  const v = new DataView(list.buffer);
+  v.setUint32(0, fourcc('LIST'), true);
+  v.setUint32(4, body, true);
+  v.setUint32(8, fourcc('INFO'), true);
+  let at = 12;
+  for (const c of chunks) {
+    list.set(c, at);
+    at += c.length;
+  }
+  return list;
+}
+
+/** The INFO tags of an AVI's first RIFF (read from its first few KiB), or undefined if it is not an AVI or has none. */
+export async function readAviInfo(path: string): Promise<Record<string, string> | undefined> {
+  const fh = await open(path, 'r');
+  let head: Uint8Array;
+  try {
+    head = new Uint8Array(HDRL_END + 12 + 8 * 64 + 64 * (MAX_INFO_TEXT + 2));
+    head = head.subarray(0, (await fh.read(head, 0, head.length, 0)).bytesRead);
+  } finally {
+    await fh.close();
+  }
+  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  if (head.length < 12 || v.getUint32(0, true) !== fourcc('RIFF') || v.getUint32(8, true) !== fourcc('AVI ')) return undefined;
+  for (let at = 12; at + 12 <= head.length; ) {
+    const size = v.getUint32(at + 4, true);
+    if (v.getUint32(at, true) === fourcc('LIST') && v.getUint32(at + 8, true) === fourcc('INFO')) {
+      const tags: Record<string, string> = {};
+      for (let t = at + 12; t + 8 <= Math.min(head.length, at + 8 + size); ) {
+        const id = String.fromCharCode(...head.subarray(t, t + 4));
+        const n = v.getUint32(t + 4, true);
+        tags[id] = String.fromCharCode(...head.subarray(t + 8, Math.min(t + 8 + n, head.length))).replace(/\0+$/, '');
+        t += 8 + n + (n & 1);
+      }
+      return tags;
+    }
+    if (v.getUint32(at + 8, true) === fourcc('movi')) return undefined;
+    at += 8 + size + (size & 1);
+  }
+  return undefined;
 }

@@ -35,12 +35,13 @@ export class RotatingMjpegWriter {
 
   constructor(
     readonly path: string,
-    private readonly options: AviOptions & { maxFileBytes?: number },
+    private options: AviOptions & { maxFileBytes?: number },
   ) {
     checkAviOptions(options);
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    if (!Number.isInteger(this.maxFileBytes) || this.maxFileBytes <= MjpegAviFile.EMPTY_SIZE || this.maxFileBytes > MAX_FILE_BYTES) {
-      throw new RangeError(`maxFileBytes must be an integer from ${MjpegAviFile.EMPTY_SIZE + 1} to ${MAX_FILE_BYTES}, got ${this.maxFileBytes}`);
+    const empty = MjpegAviFile.emptySize(options);
+    if (!Number.isInteger(this.maxFileBytes) || this.maxFileBytes <= empty || this.maxFileBytes > MAX_FILE_BYTES) {
+      throw new RangeError(`maxFileBytes must be an integer from ${empty + 1} to ${MAX_FILE_BYTES}, got ${this.maxFileBytes}`);
     }
   }
 
@@ -48,10 +49,17 @@ export class RotatingMjpegWriter {
     return { width: this.options.width, height: this.options.height };
   }
 
+  /** The frame rate the current file (and those after it) state, for frames whose rate is known only as they come. */
+  setFps(fps: number): void {
+    checkAviOptions({ ...this.options, fps });
+    this.options = { ...this.options, fps };
+    this.file?.setFps(fps);
+  }
+
   async append(jpeg: Uint8Array): Promise<void> {
     if (this.closed) throw new OmvError('ECLOSED', `${this.path} is closed: open a new writer to add frames`);
     const cost = MjpegAviFile.frameCost(jpeg.length);
-    if (MjpegAviFile.EMPTY_SIZE + cost > this.maxFileBytes) {
+    if (MjpegAviFile.emptySize(this.options) + cost > this.maxFileBytes) {
       throw new OmvError('ETOOLARGE', `frame ${this.frames} of ${this.path} is a ${jpeg.length}-byte JPEG, which cannot fit in an AVI file of at most ${this.maxFileBytes} bytes: raise maxFileBytes`);
     }
     if (this.file && this.file.size + cost > this.maxFileBytes) await this.closeFile();

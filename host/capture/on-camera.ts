@@ -1,0 +1,28 @@
+import { connectCamera } from '../discovery/connect.js';
+import type { ClientOptions } from '../v2/client.js';
+import { cameraCommand } from '../sync/ctl.js';
+import { sensorSettings, type CameraSetup } from './session.js';
+
+export interface OnCameraRecording {
+  camera: string;
+  port: string;
+  /** The recording's name on the camera's storage (null if the camera did not say). */
+  recording: string | null;
+}
+
+/** Starts a timed recording on each camera's own storage (not the host); `omvd sync` or the daemon copies it later. */
+export async function recordOnCameras(cameras: readonly CameraSetup[], seconds: number, options: ClientOptions = {}): Promise<OnCameraRecording[]> {
+  const started: OnCameraRecording[] = [];
+  for (const cam of cameras) {
+    const conn = await connectCamera(cam.port!, options);
+    try {
+      await cameraCommand(conn.client, { cmd: 'clock', epoch_ms: Date.now() });
+      const reply = await cameraCommand(conn.client, { cmd: 'record', to: 'file', ...sensorSettings(cam), duration_s: seconds });
+      const file = (reply.recording as { file?: unknown } | null)?.file;
+      started.push({ camera: conn.client.camera.sysInfo.uniqueId, port: cam.port!, recording: typeof file === 'string' ? file : null });
+    } finally {
+      await conn.close();
+    }
+  }
+  return started;
+}
