@@ -31,9 +31,9 @@ function writeRecording(path: string, bytes: number): number {
 
 const OMVD = join(REPO, 'dist/host/cli/main.js');
 
-/** The virtual camera, at a higher priority (as root): it stands for a camera's own processor, which host load does not slow. */
+/** The virtual camera, a high-speed RT1062 (so that the pty, not a modelled USB link, is the limit), at a higher priority (as root): it stands for a camera's own processor, which host load does not slow. */
 async function startSim(work: string, sd = join(work, 'sd'), pty = join(work, 'cam')): Promise<{ path: string; stop(): Promise<void> }> {
-  const child = spawn('nice', ['-n', '-10', process.execPath, OMVD, 'sim', '--json', '--quiet', '--pty', pty, '--sd', sd], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('nice', ['-n', '-10', process.execPath, OMVD, 'sim', '--json', '--quiet', '--board', 'RT1062', '--pty', pty, '--sd', sd], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((ok, fail) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
