@@ -7,7 +7,7 @@ import { OMVD_CHANNELS } from '../sync/catalog.js';
 import { syncCamera, type SyncOptions, type SyncSummary } from '../sync/engine.js';
 import { installScripts } from '../sync/install.js';
 
-export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'chunk' | 'tailPollMs' | 'dryRun'> {
+export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'chunk' | 'tailPollMs' | 'dryRun' | 'removedFromHost'> {
   root: string;
   /** Ports to use; `auto` (default) watches for OpenMV cameras by USB id. */
   ports?: string[] | 'auto';
@@ -22,7 +22,7 @@ export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'ch
   installScripts?: boolean;
   /** Bytes of a recording copied so far, for a progress display. */
   onCopyProgress?: (camera: string, name: string, bytes: number, total: number) => void;
-  /** After each recording is synced (the export hook). */
+  /** After each sync pass of a camera (the export and upload hooks: look at `summary.synced` for what is new). */
   onSynced?: (cameraId: string, summary: SyncSummary) => Promise<void> | void;
 }
 
@@ -111,7 +111,7 @@ export class Daemon {
           onProgress: (name, bytes, total) => this.options.onCopyProgress?.(id, name, bytes, total),
         });
         this.summaries.push(summary);
-        if (summary.synced.length > 0) await this.options.onSynced?.(id, summary);
+        await this.options.onSynced?.(id, summary);
         if (this.options.once || this.stopped) break;
         await sleep((this.options.intervalS ?? 2) * 1000, this.controller.signal);
         if (this.stopped) break;

@@ -5,6 +5,7 @@ import { OmvError } from '../../protocol/errors.js';
 import type { Logger } from '../log.js';
 import type { ClientStats, V2Client } from '../v2/client.js';
 import { V2ClosedError, V2TimeoutError } from '../v2/errors.js';
+import { identifyUsb } from '../discovery/usb-ids.js';
 import { fetchCatalog, OMVD_CHANNELS, requireChannel, type Catalog } from './catalog.js';
 import { cameraCommand } from './ctl.js';
 import { readManifest, writeManifest } from './manifest.js';
@@ -16,6 +17,8 @@ export interface SyncOptions extends MirrorOptions {
   deleteAfterSync?: boolean;
   /** Only say what would be copied and deleted: nothing is written, on the host or the camera. */
   dryRun?: boolean;
+  /** Whether a verified recording's host copy was removed on purpose (delivered to a store, --delete-after-upload): it is up to date, not fetched again. */
+  removedFromHost?: (camera: string, name: string) => Promise<boolean>;
   log?: Logger;
 }
 
@@ -30,6 +33,8 @@ export interface PlannedCopy {
 
 export interface SyncSummary {
   camera: string;
+  /** The board, from its USB id (absent when omvd does not know it). */
+  board?: string;
   dir: string;
   synced: MirrorResult[];
   /** Recordings whose verified copy was already on the host. */
@@ -62,15 +67,17 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
   const dir = join(root, id);
   if (!options.dryRun) await mkdir(dir, { recursive: true });
   const manifest = await readManifest(dir, id);
-  manifest.camera = { id, firmware: client.camera.version.firmware.join('.') };
+  const board = identifyUsb(client.camera.sysInfo.usbVid.toString(16), client.camera.sysInfo.usbPid.toString(16))?.board;
+  manifest.camera = { id, firmware: client.camera.version.firmware.join('.'), ...(board ? { board } : {}) };
   const catalog = await fetchCatalog(client);
   const fileChan = requireChannel(client, OMVD_CHANNELS.file);
-  const summary: SyncSummary = { camera: id, dir, synced: [], upToDate: [], refused: catalog.refused, failed: [], deleted: [], link: client.stats, ...(options.dryRun ? { wouldSync: [], wouldDelete: [] } : {}) };
+  const summary: SyncSummary = { camera: id, ...(board ? { board } : {}), dir, synced: [], upToDate: [], refused: catalog.refused, failed: [], deleted: [], link: client.stats, ...(options.dryRun ? { wouldSync: [], wouldDelete: [] } : {}) };
   for (const r of catalog.refused) log?.warn(`refused a catalog entry: ${r.reason}`);
   for (const entry of [...catalog.recordings].sort((a, b) => a.name.localeCompare(b.name))) {
     const have = manifest.recordings[entry.name];
     const path = join(dir, entry.name);
-    let verified = have !== undefined && existsSync(path) && entry.sha256 === have.sha256 && entry.size === have.size;
+    const onHost = existsSync(path) || (have !== undefined && (await options.removedFromHost?.(id, entry.name)) === true);
+    let verified = have !== undefined && onHost && entry.sha256 === have.sha256 && entry.size === have.size;
     if (verified) summary.upToDate.push(entry.name);
     else if (existsSync(path)) {
       summary.failed.push({ name: entry.name, code: 'ECONFLICT', error: `${path} exists but is not the camera's ${entry.name} (size or hash differ); move it away to sync this recording` });

@@ -13,7 +13,7 @@ export interface ManifestEntry {
 }
 
 export interface Manifest {
-  camera: { id: string; firmware?: string };
+  camera: { id: string; firmware?: string; board?: string };
   recordings: Record<string, ManifestEntry>;
 }
 

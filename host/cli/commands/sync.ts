@@ -7,8 +7,11 @@ import { createLogger } from '../../log.js';
 import type { SyncSummary } from '../../sync/engine.js';
 import { Exit, exitCodeForCode, type ExitCode } from '../exit-codes.js';
 import { cameraPorts, clientOptions, jsonOption, linkOptions, portOption, rootOption, type LinkArgs } from './camera-options.js';
+import { UploadAfterSync } from './sync-upload.js';
+import { storeOptions, type StoreArgs } from './upload.js';
 
-interface Args extends LinkArgs {
+interface Args extends LinkArgs, StoreArgs {
+  upload?: string;
   port?: string[];
   root: string;
   once: boolean;
@@ -31,7 +34,8 @@ function options(y: Argv, once: boolean): Argv<Args> {
     out = out
       .option('once', { type: 'boolean', default: false, describe: 'sync what is there now and exit (default: keep syncing until Ctrl-C)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'only show what would be copied (and what --delete-after-sync would delete): nothing is written or deleted' });
-  return linkOptions(out) as unknown as Argv<Args>;
+  out = out.option('upload', { type: 'string', describe: 'after each sync, deliver the verified recordings and their datasets to this S3 store: s3://BUCKET/PREFIX (default: "upload" of the config file; credentials from the AWS SDK\'s usual places)' });
+  return storeOptions(linkOptions(out)) as unknown as Argv<Args>;
 }
 
 /** One status line on the terminal, rewritten in place: the recording being copied, bytes, rate and time left. */
@@ -96,6 +100,8 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
   const formats = args.export ? (await loadConfig()).export.formats : [];
   const client = await clientOptions(args);
   const dryRun = !daemonMode && args['dry-run'] === true;
+  const stopUploads = new AbortController();
+  const upload = dryRun ? null : await UploadAfterSync.open(args, log, stopUploads.signal);
   const progress = !daemonMode && !args.json && !dryRun && process.stderr.isTTY ? new CopyProgress() : undefined;
   const daemon = new Daemon({
     root,
@@ -106,7 +112,11 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
     installScripts: args['install-scripts'] && !dryRun,
     log,
     client,
-    onSynced: (_id, summary) => exportSynced(summary, formats, log),
+    ...(upload ? { removedFromHost: (camera: string, name: string) => upload.removedFromHost(root, camera, name) } : {}),
+    onSynced: async (id, summary) => {
+      await exportSynced(summary, formats, log);
+      upload?.afterSync(root, id, summary.synced.length > 0, summary.board);
+    },
     ...(progress ? { onCopyProgress: (camera: string, name: string, bytes: number, total: number) => progress.update(camera, name, bytes, total) } : {}),
   });
   let interrupted = false;
@@ -114,18 +124,22 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
     interrupted = true;
     log.info('stopping after the current chunk');
     daemon.stop();
+    stopUploads.abort();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   log.info({ root }, daemonMode ? 'omvd daemon started' : 'syncing');
   await daemon.run();
   progress?.end();
+  const uploaded = await upload?.finish();
   const cameras = perCamera(daemon.summaries);
   const flat = <T>(pick: (s: SyncSummary) => T[]): (T & { camera: string })[] => cameras.flatMap((s) => pick(s).map((x) => ({ camera: s.camera, ...x })));
   const synced = flat((s) => s.synced);
   const failed = flat((s) => s.failed);
   const refused = flat((s) => s.refused.map((r) => ({ reason: r.reason })));
-  const code = daemonMode ? (interrupted ? Exit.OK : syncExit(false, cameras, daemon.failures)) : syncExit(interrupted, cameras, daemon.failures);
+  let code = daemonMode ? (interrupted ? Exit.OK : syncExit(false, cameras, daemon.failures)) : syncExit(interrupted, cameras, daemon.failures);
+  // A daemon stopped on purpose exits 0 (what went wrong on the way is in its log); sync --once says how delivery went.
+  if (!daemonMode && code === Exit.OK && uploaded && (uploaded.error || uploaded.failed.length > 0)) code = uploaded.error ? exitCodeForCode(uploaded.error.code) : Exit.PARTIAL;
   if (args.json) {
     process.stdout.write(
       `${JSON.stringify({
@@ -138,6 +152,7 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
         failed,
         refused,
         errors: daemon.failures,
+        ...(uploaded ? { upload: uploaded } : {}),
         ...(dryRun ? { dryRun: true, wouldSync: flat((s) => s.wouldSync ?? []), wouldDelete: flat((s) => (s.wouldDelete ?? []).map((name) => ({ name }))) } : {}),
         cameras: cameras.map((s) => ({ camera: s.camera, dir: s.dir, synced: s.synced.length, upToDate: s.upToDate.length, failed: s.failed.length, deleted: s.deleted.length, link: s.link })),
       })}\n`,
