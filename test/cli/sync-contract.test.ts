@@ -113,7 +113,7 @@ describe('omvd sync interrupted', () => {
     const work = mkdtempSync(join(tmpdir(), 'omvd-sync-int-'));
     mkdirSync(join(work, 'sd'));
     writeFileSync(join(work, 'sd', 'rec_0001.bin'), rec(300, 1, 320, 240)); // ≈ 23 MB
-    const sim = await startSim(['--pty', join(work, 'cam'), '--sd', join(work, 'sd')]);
+    const sim = await startSim(['--pty', join(work, 'cam'), '--sd', join(work, 'sd'), '--board', 'RT1062']);
     try {
       const root = join(work, 'data');
       const partial = join(root, sim.id, '.partial', 'rec_0001.bin');
