@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -5,13 +6,20 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeImageIo, Pixformat } from '../../protocol/imageio/index.js';
 import { RecordLog } from '../../host/writers/records.js';
 import { readSensorMeta } from '../../host/writers/roverd/meta.js';
-import { omvd, python, REPO } from '../support/tools.js';
+import { CHILD_TIMEOUT_MS, DEBIAN_PYTHON, omvd, python, REPO } from '../support/tools.js';
 import { badAttrs, h5Attrs, IMPORTANT_KEYS, SETUP_KEYS, SETUP_META } from './rtdc-dclab.js';
 
 const W = 32;
 const H = 24;
 const N = 9;
 const recording = encodeImageIo(Array.from({ length: N }, (_, i) => ({ elapsedMs: i === 0 ? 0 : 50, width: W, height: H, pixformat: Pixformat.GRAYSCALE, data: new Uint8Array(W * H).fill(20 * i) })));
+
+/** Runs a snippet that reads with OpenCV, as roverd's mjpg channel does; fails loudly without Debian's python3-opencv. */
+function opencv(code: string, ...args: string[]): string {
+  const check = spawnSync(DEBIAN_PYTHON, ['-c', 'import cv2'], { timeout: CHILD_TIMEOUT_MS });
+  if (check.status !== 0) throw new Error(`${DEBIAN_PYTHON} with OpenCV is required (apt-get install python3-opencv; .ci/run does): ${check.stderr}`);
+  return python(code, ...args);
+}
 
 /** `rel` from the folder of `file`, as dclab (and a user who moved both folders together) resolves it. */
 const resolvesFrom = (file: string, rel: string): string => resolve(dirname(file), rel);
@@ -68,7 +76,7 @@ describe('omvd export: datasets dclab and roverd open as they are', () => {
     const sensor = join(out, 'x', 'camera');
     expect((await readSensorMeta(sensor))['video.avi']).toEqual({ format: 'mjpg', type: 'u1', shape: [H, W, 3], desc: expect.any(String) });
     const got = JSON.parse(
-      python(
+      opencv(
         `import cv2, numpy, json, sys
 cap = cv2.VideoCapture(sys.argv[1] + '/video.avi')
 shapes = []
