@@ -30,7 +30,7 @@ export function cameraAttrs(info: DatasetInfo, camera: string, clock: CameraCloc
     'imaging:roi position x': 0n,
     'imaging:roi position y': 0n,
     'setup:software version': `omvd ${packageInfo().version}`,
-    ...(known ? { 'setup:identifier': `OpenMV ${known.board ? `${known.board} ` : ''}${camera}` } : {}),
+    ...(known ? { 'setup:identifier': `${known.board ?? 'OpenMV'} ${camera}` } : {}),
     ...(source ? { 'user:source': relativeSource(source.path, file), [SOURCE_HASH.hdf5]: source.sha256 } : {}),
     ...info.meta,
   };
