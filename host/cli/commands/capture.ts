@@ -71,6 +71,7 @@ function printText(run: CaptureRun, outputs: CaptureOutput[], error: OmvError | 
   for (const c of run.cameras) {
     process.stdout.write(`${c.camera}: ${c.frames} frames, ${c.dropped} dropped, ${(c.bytes / 1e6).toFixed(1)} MB, ${c.fps.toFixed(1)} fps\n`);
     if (c.lost) process.stdout.write(`  ${describeLoss(c.camera, c.lost)}\n`);
+    for (const w of c.warnings ?? []) process.stdout.write(`  warning: ${w}\n`);
   }
   for (const o of outputs) process.stdout.write(`${o.kind.padEnd(7)} → ${o.path}${o.error ? ` NOT COMPLETE: ${o.error}${o.left ? ` (what it holds is in ${o.left})` : ''}` : ''}\n`);
   if (error) process.stderr.write(`omvd: ${error.message}\n`);
@@ -106,7 +107,11 @@ export const captureCommand: CommandModule<object, Args> = {
     if (args['record-on-camera']) {
       const started = await recordOnCameras(await cameraSetups(spec, settings, args.camera, client), spec.durationS!, client);
       if (args.json) process.stdout.write(`${JSON.stringify({ ok: true, recordingOnCamera: started, seconds: spec.durationS })}\n`);
-      else for (const s of started) process.stdout.write(`${s.camera}: recording ${s.recording} for ${spec.durationS} s on the camera; omvd sync (or the daemon) copies it when it is done\n`);
+      else
+        for (const s of started) {
+          process.stdout.write(`${s.camera}: recording ${s.recording} for ${spec.durationS} s on the camera; omvd sync (or the daemon) copies it when it is done\n`);
+          for (const w of s.warnings ?? []) process.stdout.write(`  warning: ${w}\n`);
+        }
       return;
     }
     const outputs = parseOutputs(spec.to, args.session ?? 'command line');
