@@ -8,6 +8,7 @@ import { OrderedPipeline } from './ordered.js';
 import { cameraAttrs } from './rtdc-attrs.js';
 import { allSteps, describeLoss, group, onDisk, PIPELINE_DEPTH } from './sink.js';
 import { FrameSizes } from './sizes.js';
+import { loadSharp } from '../pixels/sharp.js';
 
 type Item = { camera: string; frame: DatasetFrame; pixels?: Hdf5Pixels } | { camera: string; loss: StreamLoss };
 
@@ -20,6 +21,7 @@ type Item = { camera: string; frame: DatasetFrame; pixels?: Hdf5Pixels } | { cam
  * .rtdc (dclab reads one measurement per file: rtdcSink makes those). Written on a writer thread.
  */
 export async function hdf5Sink(path: string, info: DatasetInfo): Promise<DatasetSink> {
+  await loadSharp(); // now, not at the first frame: a capture's rings would overflow while it loads
   const w = await onDisk(dirname(path), `creating ${path}.part`, info.elsewhere, () =>
     ThreadedHdf5Writer.open(path, {
       rtdc: false,

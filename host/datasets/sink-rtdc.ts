@@ -10,6 +10,7 @@ import { relativeSource } from './provenance.js';
 import { cameraAttrs } from './rtdc-attrs.js';
 import { allSteps, describeLoss, group, onDisk, PIPELINE_DEPTH, publishDir, ranges } from './sink.js';
 import { FrameSizes } from './sizes.js';
+import { loadSharp } from '../pixels/sharp.js';
 
 type Item = { camera: string; frame: DatasetFrame; pixels?: Hdf5Pixels } | { camera: string; loss: StreamLoss };
 interface File {
@@ -29,6 +30,7 @@ const RTDC = { main: 'events', time: 'time', extra: 'omvd' } as const;
  * its camera's first frame, in `<dir>.part/` until the end.
  */
 export async function rtdcSink(output: string, info: DatasetInfo & { keepColour?: boolean }): Promise<DatasetSink> {
+  await loadSharp(); // now, not at the first frame: a capture's rings would overflow while it loads
   const many = info.cameras === 'many';
   const dir = many ? `${output}.part` : dirname(output);
   const files = new Map<string, File>();

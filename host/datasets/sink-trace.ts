@@ -12,6 +12,7 @@ import { OrderedPipeline } from './ordered.js';
 import { relativeSource, SOURCE_HASH } from './provenance.js';
 import { allSteps, group, onDisk, PIPELINE_DEPTH, publishDir } from './sink.js';
 import { FrameSizes } from './sizes.js';
+import { loadSharp } from '../pixels/sharp.js';
 
 export interface TraceOptions {
   /** `jpeg` (default): a `jpg` blob channel of JPEGs (camera JPEGs untouched); `raw`: one raw u1 channel of pixels. */
@@ -39,6 +40,7 @@ interface Sensor {
  * is consistent up to the last frame it holds.
  */
 export async function traceSink(dir: string, info: DatasetInfo, options: TraceOptions = {}): Promise<DatasetSink> {
+  await loadSharp(); // now, not at the first frame: a capture's rings would overflow while it loads
   const raw = options.pixels === 'raw';
   const video = !raw && (options.video ?? true);
   const part = `${dir}.part`;

@@ -9,6 +9,7 @@ import { OrderedPipeline } from './ordered.js';
 import { SOURCE_HASH } from './provenance.js';
 import { allSteps, group, onDisk, PIPELINE_DEPTH, publishDir } from './sink.js';
 import { FrameSizes } from './sizes.js';
+import { loadSharp } from '../pixels/sharp.js';
 
 const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
@@ -29,6 +30,7 @@ async function removeParts(path: string, from: number): Promise<void> {
  * `<dir>/cam_<id>.avi`, built in `<dir>.part/`.
  */
 export async function videoSink(output: string, info: DatasetInfo): Promise<DatasetSink> {
+  await loadSharp(); // now, not at the first frame: a capture's rings would overflow while it loads
   const many = info.cameras === 'many';
   const part = many ? `${output}.part` : join(dirname(output), `.${basename(output).replace(/\.avi$/i, '')}.tmp.avi`);
   await onDisk(dirname(output), `creating ${part}`, info.elsewhere, async () => {
