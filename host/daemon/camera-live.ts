@@ -97,7 +97,7 @@ export class CameraLive {
     this.replaced = null;
     view?.stop?.abort();
     await view?.done;
-    await this.camera.makeWayForLive();
+    await this.camera.holdSync(this.session!.capture!);
     const lanes = this.camera.lanes;
     if (!lanes) throw new OmvError('ECLOSED', `camera ${this.camera.id ?? this.camera.port} went away before the capture could start`);
     lanes.liveSession = true;
@@ -109,6 +109,7 @@ export class CameraLive {
   }
 
   private end(): void {
+    if (this.session?.capture) this.camera.releaseSync(this.session.capture);
     this.session = null;
     if (this.camera.lanes) this.camera.lanes.liveSession = false;
     this.camera.syncSoon();

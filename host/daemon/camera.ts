@@ -17,7 +17,9 @@ const SHARED_CHUNK = 8 * 1024;
 
 export interface SyncJson {
   state: 'syncing' | 'idle' | 'paused';
-  /** A live session (a capture, the view) has the camera: the sync runs in the time its live ring leaves free. */
+  /** The capture the sync is paused for (it goes on by itself when that capture ends); null otherwise. */
+  pausedFor: string | null;
+  /** The page's view has the camera: the sync runs in the time its live ring leaves free. */
   shared: boolean;
   /** The recording being copied, and how far. */
   copying: { name: string; bytes: number; total: number } | null;
@@ -67,13 +69,20 @@ export class SyncPausedError extends OmvError {
   }
 }
 
+export class SyncHeldError extends OmvError {
+  constructor(camera: string, capture: string) {
+    super('ESYNCPAUSED', `the sync of camera ${camera} is paused while capture ${capture} runs on it: sync again when the capture has ended (the daemon syncs it by itself then)`);
+  }
+}
+
 const codeOf = (e: unknown): string => (e as OmvError).code ?? 'EINTERNAL';
 const gone = (e: unknown): boolean => e instanceof OmvError && (e.code === 'ECLOSED' || e.code === 'ETIMEDOUT');
 
 /**
  * One camera port of the daemon: connects (`serve`, once per connection), keeps the camera's recordings mirrored in
  * passes (every few seconds, or at once when asked, paused and resumed on request), and lends the connection to
- * live sessions (`live`) with live requests first.
+ * live sessions (`live`) with live requests first: the page's view shares the camera with the sync, a capture
+ * pauses the sync until it ends.
  */
 export class DaemonCamera {
   state: CameraJson['state'] = 'connecting';
@@ -86,11 +95,13 @@ export class DaemonCamera {
   lanes: Lanes | null = null;
   readonly live: CameraLive;
   private paused = false;
+  /** The capture that has the camera: no sync pass runs until it ends, so none can cost it a frame. */
+  private heldFor: string | null = null;
   private again = false;
   private pass: { abort: AbortController; deleting: boolean; done: Promise<void> } | null = null;
   private readonly requests: PassRequest[] = [];
   private readonly wakeup = new Wakeup();
-  private readonly sync: Omit<SyncJson, 'shared'> = { state: 'idle', copying: null, passes: 0, synced: 0, failed: 0, lastPassAt: null };
+  private readonly sync: Omit<SyncJson, 'shared' | 'pausedFor'> = { state: 'idle', copying: null, passes: 0, synced: 0, failed: 0, lastPassAt: null };
 
   constructor(
     readonly port: string,
@@ -101,7 +112,7 @@ export class DaemonCamera {
 
   json(): CameraJson {
     const problem = this.state !== 'connected' && this.problem ? { problem: this.problem } : {};
-    return { id: this.id, port: this.port, state: this.state, board: this.board, firmware: this.firmware, ...problem, sync: { ...this.sync, shared: this.live.active }, live: this.live.json(), link: this.lanes?.client.stats ?? null };
+    return { id: this.id, port: this.port, state: this.state, board: this.board, firmware: this.firmware, ...problem, sync: { ...this.sync, ...(this.heldFor ? { state: 'paused' } : {}), pausedFor: this.heldFor, shared: this.live.active && !this.heldFor }, live: this.live.json(), link: this.lanes?.client.stats ?? null };
   }
 
   /** One connection's life: connect, sync until the camera goes away (or the daemon stops), disconnect. */
@@ -218,18 +229,19 @@ export class DaemonCamera {
     const due = Date.now() + interval;
     for (;;) {
       if (this.ctx.signal.aborted) return null;
-      if (this.requests.length) return this.requests.shift()!;
-      if (!this.paused && (this.again || Date.now() >= due)) {
+      if (this.requests.length && !this.heldFor) return this.requests.shift()!;
+      if (!this.paused && !this.heldFor && (this.again || Date.now() >= due)) {
         this.again = false;
         return null;
       }
-      await this.wakeup.sleep(this.paused ? 3_600_000 : due - Date.now(), this.ctx.signal);
+      await this.wakeup.sleep(this.paused || this.heldFor ? 3_600_000 : due - Date.now(), this.ctx.signal);
     }
   }
 
   /** A pass now, with these options; resolves with its summary. */
   syncNow(options: PassOptions = {}): Promise<SyncSummary> {
     if (this.paused) return Promise.reject(new SyncPausedError(this.id ?? this.port));
+    if (this.heldFor) return Promise.reject(new SyncHeldError(this.id ?? this.port, this.heldFor));
     return new Promise((resolve, reject) => {
       this.requests.push({ options, resolve, reject });
       this.wakeup.wake();
@@ -257,6 +269,25 @@ export class DaemonCamera {
     this.sync.state = 'idle';
     this.syncSoon();
     this.ctx.events.emit({ type: 'sync.resumed', camera: this.id ?? this.port });
+  }
+
+  /**
+   * Before `capture` starts on the camera: the sync pass under way stops (its verified bytes stay, and it starts
+   * again after the capture), and none starts until `releaseSync`.
+   */
+  async holdSync(capture: string): Promise<void> {
+    this.heldFor = capture;
+    const pass = this.pass;
+    pass?.abort.abort();
+    await pass?.done;
+    this.ctx.events.emit({ type: 'sync.paused', camera: this.id ?? this.port, capture });
+  }
+
+  releaseSync(capture: string): void {
+    if (this.heldFor !== capture) return;
+    this.heldFor = null;
+    this.syncSoon();
+    this.ctx.events.emit({ type: 'sync.resumed', camera: this.id ?? this.port, capture });
   }
 
   /**

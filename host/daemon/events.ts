@@ -6,7 +6,7 @@ export type DaemonEventBody =
   | { type: 'camera.disconnected'; camera: string | null; port: string; reason: { code: string; error: string } }
   | { type: 'recording.synced'; camera: string; name: string; size: number; sha256: string; path: string }
   | { type: 'sync.failed'; camera: string; name: string; code: string; error: string }
-  | { type: 'sync.paused' | 'sync.resumed'; camera: string }
+  | { type: 'sync.paused' | 'sync.resumed'; camera: string; capture?: string }
   | { type: 'capture.started'; capture: string; cameras: string[] }
   | { type: 'capture.finished'; capture: string; summary: CaptureDoc }
   | { type: 'error'; camera: string | null; port: string; code: string; error: string };
