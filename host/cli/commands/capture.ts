@@ -11,6 +11,10 @@ import { describeLoss } from '../../capture/sink.js';
 import type { OmvError } from '../../../protocol/errors.js';
 import { exitCodeFor } from '../exit-codes.js';
 import type { ClientOptions } from '../../v2/client.js';
+import { captureThroughDaemon, sessionDocument } from '../../api/remote-capture.js';
+import { Daemons } from '../../api/route.js';
+import type { DaemonClient } from '../../api/client.js';
+import { UsageError } from '../usage-error.js';
 import { cameraPorts, clientOptions, linkOptions, type LinkArgs } from './camera-options.js';
 
 type Flag = 'fps' | 'pixformat' | 'framesize' | 'slots' | 'exposure-us' | 'gain-db';
@@ -53,11 +57,38 @@ async function sessionFrom(args: Args): Promise<{ spec: SessionSpec; settings: P
   return { spec, settings };
 }
 
-/** The cameras: those named (or every OpenMV camera attached), narrowed to the --camera ids, with the flags' settings. */
-async function cameraSetups(spec: SessionSpec, settings: Partial<CameraSetup>, ids: string[] | undefined, client: ClientOptions): Promise<CameraSetup[]> {
+/**
+ * The cameras: those named (or every OpenMV camera attached or served by a daemon), narrowed to the --camera ids
+ * (a daemon says which camera it serves on a port; other ports are asked), with the flags' settings.
+ */
+async function cameraSetups(spec: SessionSpec, settings: Partial<CameraSetup>, ids: string[] | undefined, client: ClientOptions, daemons: Daemons): Promise<CameraSetup[]> {
   const given = spec.cameras.length ? spec.cameras.map((c) => ({ ...c, port: resolve(c.port!) })) : (await cameraPorts(undefined)).map((port) => ({ port }));
-  const picked = ids?.length ? (await portsOfCameras(ids, given.map((c) => c.port), client)).map((port) => given.find((c) => c.port === port)!) : given;
+  let picked = given;
+  if (ids?.length) {
+    const wanted = [...new Set(ids.map((i) => i.toUpperCase()))];
+    const byId = new Map<string, string>();
+    for (const c of given) {
+      const served = await daemons.serving(c.port);
+      if (served?.camera.id) byId.set(served.camera.id.toUpperCase(), c.port);
+    }
+    const rest = wanted.filter((id) => !byId.has(id));
+    const ports = rest.length ? await portsOfCameras(rest, given.map((c) => c.port).filter((p) => ![...byId.values()].includes(p)), client) : [];
+    rest.forEach((id, i) => byId.set(id, ports[i]!));
+    picked = wanted.map((id) => given.find((c) => c.port === byId.get(id))!);
+  }
   return picked.map((c) => ({ ...c, ...settings }));
+}
+
+/** The daemon serving every one of these cameras, or null when none serves any (a mix cannot be one capture). */
+async function servingDaemon(cameras: CameraSetup[], daemons: Daemons): Promise<DaemonClient | null> {
+  const served = await Promise.all(cameras.map((c) => daemons.serving(c.port!)));
+  if (served.every((s) => s === null)) return null;
+  const first = served[0]?.daemon;
+  if (served.some((s) => s === null || s.daemon.socket !== first?.socket)) {
+    const where = cameras.map((c, i) => `${c.port} (${served[i] ? `daemon ${served[i]!.daemon.socket}` : 'not served'})`).join(', ');
+    throw new UsageError(`these cameras are not all served by one daemon: ${where}; capture them in separate runs, or let the daemon serve them all`);
+  }
+  return first!;
 }
 
 function printText(run: CaptureRun, outputs: CaptureOutput[], error: OmvError | undefined): void {
@@ -94,15 +125,19 @@ export const captureCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     const { spec, settings } = await sessionFrom(args);
     const client = await clientOptions(args);
+    const daemons = await Daemons.find();
     if (args['record-on-camera']) {
-      const started = await recordOnCameras(await cameraSetups(spec, settings, args.camera, client), spec.durationS!, client);
+      const setups = await cameraSetups(spec, settings, args.camera, client, daemons);
+      if (await servingDaemon(setups, daemons)) throw new UsageError('--record-on-camera does not work through the daemon yet: stop the daemon for it, or capture live (the daemon runs live captures)');
+      const started = await recordOnCameras(setups, spec.durationS!, client);
       if (args.json) process.stdout.write(`${JSON.stringify({ ok: true, recordingOnCamera: started, seconds: spec.durationS })}\n`);
       else for (const s of started) process.stdout.write(`${s.camera}: recording ${s.recording} for ${spec.durationS} s on the camera; omvd sync (or the daemon) copies it when it is done\n`);
       return;
     }
     const outputs = parseOutputs(spec.to, args.session ?? 'command line');
     await prepareOutputs(outputs, args.force);
-    const cameras = await cameraSetups(spec, settings, args.camera, client);
+    const cameras = await cameraSetups(spec, settings, args.camera, client, daemons);
+    const daemon = await servingDaemon(cameras, daemons);
     const controller = new AbortController();
     let signalled = false;
     const onSignal = (): void => {
@@ -122,19 +157,29 @@ export const captureCommand: CommandModule<object, Args> = {
     const started = Date.now();
     let summaries: CameraSummary[];
     let failure: unknown;
+    const onFrame = (_cam: string, f: { data: Uint8Array }): void => {
+      rate.add(f.data.length);
+      if (tty) process.stderr.write(`\r${((Date.now() - started) / 1000).toFixed(1)} s, ${(rate.perSecond() / 1e6).toFixed(1)} MB/s`);
+    };
     try {
-      summaries = await runSession({
-        cameras,
-        sinks,
-        ...(spec.durationS === undefined ? {} : { durationS: spec.durationS }),
-        ...(spec.frames === undefined ? {} : { frames: spec.frames }),
-        signal: controller.signal,
-        client,
-        onFrame: (_cam, f) => {
-          rate.add(f.data.length);
-          if (tty) process.stderr.write(`\r${((Date.now() - started) / 1000).toFixed(1)} s, ${(rate.perSecond() / 1e6).toFixed(1)} MB/s`);
-        },
-      });
+      summaries = daemon
+        ? await captureThroughDaemon(daemon, sessionDocument(cameras, spec), {
+            sinks,
+            signal: controller.signal,
+            onFrame,
+            onStarted: (c) => {
+              if (!args.json) process.stderr.write(`omvd: the daemon (${daemon.socket}) runs this capture (${c.id}) on its connections; its sync of ${c.cameras.map((x) => x.camera).join(', ')} is paused until the capture ends\n`);
+            },
+          })
+        : await runSession({
+            cameras,
+            sinks,
+            ...(spec.durationS === undefined ? {} : { durationS: spec.durationS }),
+            ...(spec.frames === undefined ? {} : { frames: spec.frames }),
+            signal: controller.signal,
+            client,
+            onFrame,
+          });
     } catch (e) {
       if (!(e instanceof CaptureFailedError)) throw e;
       summaries = e.cameras;
