@@ -45,6 +45,11 @@ export class Daemons {
     return this.found.flatMap((d) => d.status.cameras.map((c) => c.port));
   }
 
+  /** The first daemon's page on 127.0.0.1 (null: no daemon, or none serves a page). */
+  get page(): string | null {
+    return this.found.find((d) => d.status.url)?.status.url ?? null;
+  }
+
   /** The daemon serving `port`, once it is past connecting to it (null: none serves it). */
   async serving(port: string): Promise<Served | null> {
     for (const d of this.found) {
