@@ -91,9 +91,11 @@ export class ApiServer {
     return (req, res) => {
       void (async () => {
         if (loopback && !hostAllowed(req, loopback.port)) throw new ApiError(403, 'EHOST', `Host ${JSON.stringify(req.headers.host ?? '')} is not this daemon's address (127.0.0.1:${loopback.port}): requests must come to that address`);
+        // The path as sent, before URL parsing would resolve its `..`: a path trick is refused, not normalised.
+        const path = (req.url ?? '/').split('?')[0]!;
         const url = new URL(req.url ?? '/', 'http://localhost');
-        const { route, params } = match(this.routes, req.method ?? '', url.pathname);
-        if (loopback && !route.public && !tokenGiven(req, loopback.token)) throw new ApiError(401, 'ETOKEN', `${url.pathname} needs the daemon's token (Authorization: Bearer …, from the file beside its socket), or use the socket`);
+        const { route, params } = match(this.routes, req.method ?? '', path);
+        if (loopback && !route.public && !tokenGiven(req, loopback.token)) throw new ApiError(401, 'ETOKEN', `${path} needs the daemon's token (Authorization: Bearer …, from the file beside its socket), or use the socket`);
         const body = route.method === 'POST' ? await readBody(req) : undefined;
         const answer = await route.handle({ params, query: url.searchParams, body, req, res });
         if (answer) sendJson(res, answer.status ?? 200, answer.json);
