@@ -136,7 +136,7 @@ export function apiRoutes(hub: Hub): Route[] {
         return { json: syncDoc(daemon.options.root, [summary], [], { dryRun: options.dryRun === true }) };
       },
     },
-    { method: 'POST', path: '/api/v1/cameras/:camera/pause', handle: async (r) => (flags(r, []), cam(r).pause(), { json: { ok: true, camera: cam(r).json() } }) },
+    { method: 'POST', path: '/api/v1/cameras/:camera/pause', handle: async (r) => (flags(r, []), await cam(r).pause(), { json: { ok: true, camera: cam(r).json() } }) },
     { method: 'POST', path: '/api/v1/cameras/:camera/resume', handle: async (r) => (flags(r, []), cam(r).resume(), { json: { ok: true, camera: cam(r).json() } }) },
     { method: 'GET', path: '/api/v1/captures', handle: async () => ({ json: { ok: true, captures: captures.list() } }) },
     {

@@ -254,12 +254,15 @@ export class DaemonCamera {
     this.wakeup.wake();
   }
 
-  pause(): void {
+  /** Pauses the sync; resolves once no sync request is in flight (the pass under way stops, its verified bytes stay). */
+  async pause(): Promise<void> {
     if (this.paused) return;
     this.paused = true;
     this.sync.state = 'paused';
-    this.pass?.abort.abort();
+    const pass = this.pass;
+    pass?.abort.abort();
     for (const r of this.requests.splice(0)) r.reject(new SyncPausedError(this.id ?? this.port));
+    await pass?.done;
     this.ctx.events.emit({ type: 'sync.paused', camera: this.id ?? this.port });
   }
 
