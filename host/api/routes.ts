@@ -37,7 +37,7 @@ const BOUNDARY = 'omvdframe';
 
 /** One camera as the page shows it (the same entries `omvd view`'s own page reads). */
 function viewEntry(c: CameraJson): CameraStatus {
-  const { session: _s, capture: _c, state: live, note, ...figures } = c.live;
+  const { runs: _r, capture: _c, state: live, note, ...figures } = c.live;
   const state = c.state !== 'connected' ? c.state : live === 'live' ? 'live' : 'connected';
   const why = c.state === 'connected' ? note : c.problem?.error;
   return { port: c.port, state, camera: c.id, board: c.board, ...figures, frame: c.id ? `api/v1/cameras/${c.id}/frame.jpg` : '', ...(why ? { error: why } : {}) };

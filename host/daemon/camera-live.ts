@@ -14,7 +14,7 @@ const VIEW_RETRY_MS = 5000;
 
 export interface LiveJson extends LiveStatus {
   /** What runs on the camera's live ring: nothing, the page's view, or a capture. */
-  session: 'off' | 'view' | 'capture';
+  runs: 'off' | 'view' | 'capture';
   capture: string | null;
   /** Why the view is not running (recording on the camera's storage, or it failed to start). */
   note?: string;
@@ -50,7 +50,7 @@ export class CameraLive {
   }
 
   json(): LiveJson {
-    return { session: this.session?.kind ?? 'off', capture: this.session?.capture ?? null, ...this.feed.status, ...(this.note && !this.session ? { note: this.note } : {}) };
+    return { runs: this.session?.kind ?? 'off', capture: this.session?.capture ?? null, ...this.feed.status, ...(this.note && !this.session ? { note: this.note } : {}) };
   }
 
   /** Someone looks at the camera's frames: the view runs (unless a capture does) until nobody has for a while. */

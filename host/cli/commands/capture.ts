@@ -168,7 +168,7 @@ export const captureCommand: CommandModule<object, Args> = {
             signal: controller.signal,
             onFrame,
             onStarted: (c) => {
-              if (!args.json) process.stderr.write(`omvd: the daemon (${daemon.socket}) runs this capture (${c.id}) on its connections; its sync of ${c.cameras.map((x) => x.camera).join(', ')} is paused until the capture ends\n`);
+              process.stderr.write(`omvd: the daemon (${daemon.socket}) runs this capture (${c.id}) on its connections; its sync of ${c.cameras.map((x) => x.camera).join(', ')} is paused until the capture ends\n`);
             },
           })
         : await runSession({

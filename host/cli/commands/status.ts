@@ -17,7 +17,7 @@ function describe(c: CameraJson): string {
   const s = c.sync;
   const sync = s.pausedFor ? `sync paused while capture ${s.pausedFor} runs` : s.state === 'paused' ? 'sync paused' : s.copying ? `copying ${s.copying.name} ${mb(s.copying.bytes)}/${mb(s.copying.total)} MB` : s.state === 'syncing' ? 'looking for new recordings' : 'up to date';
   const shared = s.shared && s.state !== 'paused' ? ' (in the live session\'s free time)' : '';
-  const live = c.live.session === 'capture' ? `, capture ${c.live.capture} (${c.live.frames} frames, ${c.live.dropped} dropped)` : c.live.session === 'view' ? ', shown on the page' : '';
+  const live = c.live.runs === 'capture' ? `, capture ${c.live.capture} (${c.live.frames} frames, ${c.live.dropped} dropped)` : c.live.runs === 'view' ? ', shown on the page' : '';
   return `camera ${who}: ${c.board ?? 'unknown board'}, firmware ${c.firmware}, ${sync}${shared}${live}; ${s.synced} recordings synced since the daemon started`;
 }
 
