@@ -136,4 +136,17 @@ describe('the daemon\'s API: who may reach it', () => {
     expect(JSON.parse(second.stdout).error.code).toBe('EDAEMONRUNNING');
     expect(daemon.child.exitCode).toBeNull(); // the first daemon serves on
   });
+
+  it('--socket-group (as install-service runs it) opens the socket to the daemon\'s group, and only the socket', async () => {
+    const shared = join(work, 'shared', 'daemon.sock');
+    const d = spawnOmvd(['daemon', '--port', join(work, 'none'), '--root', join(work, 'data3'), '--no-export', '--page-port', '0', '--socket-group'], { OMVD_SOCKET: shared });
+    try {
+      await waitFor(async () => ((await send({ socket: shared }, 'GET', '/api/v1/status').catch(() => null))?.body ?? '').includes('"url":"http'), 'the daemon to serve its socket and page');
+      expect(statSync(shared).mode & 0o777).toBe(0o660);
+      expect(statSync(join(work, 'shared')).mode & 0o777).toBe(0o750);
+      expect(statSync(join(work, 'shared', 'token')).mode & 0o777).toBe(0o600);
+    } finally {
+      expect(await d.stop()).toBe(0);
+    }
+  });
 });
