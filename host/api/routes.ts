@@ -71,8 +71,8 @@ export function apiRoutes(hub: Hub): Route[] {
   };
   return [
     { method: 'GET', path: '/', public: true, handle: async ({ res }) => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self'" }).end(PAGE) },
-    { method: 'GET', path: '/api/v1/status', public: true, handle: async () => ({ json: status() }) },
-    { method: 'GET', path: '/api/v1/cameras', public: true, handle: async () => ({ json: { ok: true, cameras: cams() } }) },
+    { method: 'GET', path: '/api/v1/status', handle: async () => ({ json: status() }) },
+    { method: 'GET', path: '/api/v1/cameras', handle: async () => ({ json: { ok: true, cameras: cams() } }) },
     {
       method: 'GET',
       path: '/api/v1/view',

@@ -75,8 +75,10 @@ describe('the daemon\'s API: who may reach it', () => {
     noCors(page);
     const rebound = await send({ port }, 'GET', '/', { headers: { host: `evil.example:${port}` } });
     expect([rebound.status, errorCode(rebound)]).toEqual([403, 'EHOST']);
-    const noToken = await send({ port }, 'GET', '/api/v1/recordings', { headers: host });
-    expect([noToken.status, errorCode(noToken)]).toEqual([401, 'ETOKEN']);
+    for (const path of ['/api/v1/recordings', '/api/v1/status', `/api/v1/cameras/${sim.id}`, '/api/v1/captures', '/api/v1/events']) {
+      const noToken = await send({ port }, 'GET', path, { headers: host });
+      expect([noToken.status, errorCode(noToken)], path).toEqual([401, 'ETOKEN']);
+    }
     const wrongToken = await send({ port }, 'GET', '/api/v1/recordings', { headers: { ...host, authorization: `Bearer ${'0'.repeat(64)}` } });
     expect(wrongToken.status).toBe(401);
     const withToken = await send({ port }, 'GET', '/api/v1/recordings', { headers: { ...host, authorization: `Bearer ${token}`, origin: 'http://evil.example' } });
