@@ -145,7 +145,7 @@ describe('commands through the daemon', () => {
     expect(paused < resumed && finished < synced && resumed < synced, JSON.stringify(events.map((e) => e.type))).toBe(true);
   });
 
-  it('omvd view opens the daemon\'s page, which shows the camera live with its port, board and format', { timeout: 90_000 }, async () => {
+  it('omvd view opens the daemon\'s page, which shows the camera live with its port, board and format, gone when unplugged, live again when plugged back in', { timeout: 90_000 }, async () => {
     const view = spawnOmvd(['view', '--json'], env);
     try {
       await waitFor(() => view.stdout().includes('\n') || view.child.exitCode !== null, 'omvd view to print the URL');
@@ -165,6 +165,14 @@ describe('commands through the daemon', () => {
       }
       expect(dom).toMatch(live);
       expect(dom).toMatch(/data-drawn="[1-9]/);
+
+      // Unplugged while the page is open: shown as gone with the reason; plugged back in: live again.
+      const viewState = async (): Promise<string | undefined> => (await get<{ cameras: { state: string }[] }>('/api/v1/view')).cameras[0]?.state;
+      await sim.stop('SIGKILL');
+      await waitFor(async () => (await viewState()) === 'disconnected', 'the page to show the camera gone');
+      expect(page()).toMatch(new RegExp(`${sim.path} — ${sim.id}: OpenMV Cam H7, (disconnected|connecting)[^<]*\\(`));
+      sim = await startSim(['--pty', join(work, 'cam'), '--sd', join(work, 'sd')]);
+      await waitFor(async () => (await camera()).state === 'connected' && (await viewState()) === 'live', 'the camera live again on the page');
     } finally {
       expect(await view.stop()).toBe(0);
     }
