@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { lstat, open, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, open, rename, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { SocketError } from './socket.js';
 
@@ -22,11 +22,6 @@ export async function writeToken(path: string): Promise<string> {
   const st = await lstat(path);
   if ((st.mode & 0o077) !== 0) throw new SocketError(`${path} (the API token) is readable by others (mode 0${(st.mode & 0o777).toString(8)}) after it was written 0600`);
   return token;
-}
-
-/** The token of a running daemon, for a client that can read it (its own user's daemon). */
-export async function readToken(path: string): Promise<string | null> {
-  return (await readFile(path, 'utf8').catch(() => ''))?.trim() || null;
 }
 
 /**

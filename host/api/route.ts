@@ -26,14 +26,11 @@ const same = async (a: string, b: string): Promise<boolean> => a === b || (await
  * (the daemon holds it), any other port directly.
  */
 export class Daemons {
-  private constructor(
-    private readonly found: { client: DaemonClient; status: StatusJson }[],
-    readonly denied: string[],
-  ) {}
+  private constructor(private readonly found: { client: DaemonClient; status: StatusJson }[]) {}
 
   static async find(): Promise<Daemons> {
-    const { daemons, denied } = await DaemonClient.find();
-    return new Daemons(await Promise.all(daemons.map(async (client) => ({ client, status: await client.json<StatusJson>('GET', '/api/v1/status') }))), denied);
+    const { daemons } = await DaemonClient.find();
+    return new Daemons(await Promise.all(daemons.map(async (client) => ({ client, status: await client.json<StatusJson>('GET', '/api/v1/status') }))));
   }
 
   get running(): boolean {
