@@ -16,7 +16,7 @@ const REPO = resolve(fileURLToPath(import.meta.url), '../..');
 const MB = 1e6;
 
 /** A recording of `bytes` (about) of 320×240 grayscale frames, written without holding it in memory. */
-function writeRecording(path: string, bytes: number): number {
+export function writeRecording(path: string, bytes: number): number {
   const fd = openSync(path, 'w');
   const writer = new ImageIoWriter();
   writeSync(fd, writer.header());
@@ -32,7 +32,7 @@ function writeRecording(path: string, bytes: number): number {
 const OMVD = join(REPO, 'dist/host/cli/main.js');
 
 /** The virtual camera, a high-speed RT1062 (so that the pty, not a modelled USB link, is the limit), at a higher priority (as root): it stands for a camera's own processor, which host load does not slow. */
-async function startSim(work: string, sd = join(work, 'sd'), pty = join(work, 'cam')): Promise<{ path: string; stop(): Promise<void> }> {
+export async function startSim(work: string, sd = join(work, 'sd'), pty = join(work, 'cam')): Promise<{ path: string; stop(): Promise<void> }> {
   const child = spawn('nice', ['-n', '-10', process.execPath, OMVD, 'sim', '--json', '--quiet', '--board', 'RT1062', '--pty', pty, '--sd', sd], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((ok, fail) => {
     let out = '';
@@ -72,7 +72,7 @@ async function hashed(port: string): Promise<void> {
 }
 
 /** A camera of its own with one recording of about `bytes`, ready to sync. */
-async function cameraWith(work: string, name: string, bytes: number): Promise<{ path: string; bytes: number; stop(): Promise<void> }> {
+export async function cameraWith(work: string, name: string, bytes: number): Promise<{ path: string; bytes: number; stop(): Promise<void> }> {
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(work, `sd-${name}`));
   const size = writeRecording(join(work, `sd-${name}`, 'rec_0001.bin'), bytes);
