@@ -122,8 +122,12 @@ export class DaemonCamera {
     this.state = 'connecting';
     let conn: Connection;
     try {
-      conn = await connectCamera(this.port, { ...options.client, log: log.child({ port: this.port }) });
+      conn = await connectCamera(this.port, { ...options.client, log: log.child({ port: this.port }) }, signal);
     } catch (e) {
+      if (signal.aborted) {
+        this.state = 'disconnected';
+        return;
+      }
       const reason = { code: codeOf(e), error: (e as Error).message };
       if (this.problem?.code === reason.code) log.debug({ port: this.port }, `still no camera on ${this.port}: ${reason.error}`);
       else log.warn({ port: this.port }, `no camera on ${this.port}: ${reason.error}${options.once ? '' : ' (looking again every few seconds; logged again when this changes)'}`);
