@@ -1,9 +1,9 @@
 import { connectCamera } from '../discovery/connect.js';
 import type { ClientOptions } from '../v2/client.js';
 import { cameraCommand } from '../sync/ctl.js';
-import { sensorSettings, type CameraSetup } from './session.js';
+import { sensorReport, sensorSettings, type CameraSetup, type CameraSummary } from './session.js';
 
-export interface OnCameraRecording {
+export interface OnCameraRecording extends Pick<CameraSummary, 'controls' | 'warnings'> {
   camera: string;
   port: string;
   /** The recording's name on the camera's storage (null if the camera did not say). */
@@ -19,7 +19,7 @@ export async function recordOnCameras(cameras: readonly CameraSetup[], seconds: 
       await cameraCommand(conn.client, { cmd: 'clock', epoch_ms: Date.now() });
       const reply = await cameraCommand(conn.client, { cmd: 'record', to: 'file', ...sensorSettings(cam), duration_s: seconds });
       const file = (reply.recording as { file?: unknown } | null)?.file;
-      started.push({ camera: conn.client.camera.sysInfo.uniqueId, port: cam.port!, recording: typeof file === 'string' ? file : null });
+      started.push({ camera: conn.client.camera.sysInfo.uniqueId, port: cam.port!, recording: typeof file === 'string' ? file : null, ...sensorReport(reply) });
     } finally {
       await conn.close();
     }

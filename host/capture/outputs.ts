@@ -2,12 +2,13 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { OmvError } from '../../protocol/errors.js';
 import { checkWritable } from '../writers/disk.js';
-import { OUTPUT_KINDS, SessionFileError, type TagValue } from './session-file.js';
-import { ELSEWHERE, type CaptureSink } from './sink.js';
-import { hdf5CaptureSink } from './sink-hdf5.js';
-import { recordsCaptureSink } from './sink-records.js';
-import { traceCaptureSink } from './sink-trace.js';
-import { videoCaptureSink } from './sink-video.js';
+import { hdf5Sink } from '../datasets/sink-hdf5.js';
+import { recordsSink } from '../datasets/sink-records.js';
+import { rtdcSink } from '../datasets/sink-rtdc.js';
+import { traceSink } from '../datasets/sink-trace.js';
+import { videoSink } from '../datasets/sink-video.js';
+import { OUTPUT_KINDS, SessionFileError } from './session-file.js';
+import { captureInfo, ELSEWHERE, type CaptureDatasetOptions, type CaptureSink } from './sink.js';
 
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
 
@@ -65,10 +66,11 @@ export async function prepareOutputs(outputs: readonly CaptureOutput[], force: b
  * Opens each output's sink, wrapped so that how it ended is noted on its CaptureOutput. A failure to open one
  * aborts those already opened.
  */
-export async function openOutputs(outputs: CaptureOutput[], tags: Record<string, TagValue>, fps: number): Promise<CaptureSink[]> {
+export async function openOutputs(outputs: CaptureOutput[], options: CaptureDatasetOptions): Promise<CaptureSink[]> {
   const sinks: CaptureSink[] = [];
+  const info = captureInfo(options);
   try {
-    for (const o of outputs) sinks.push(track(o, await open(o, tags, fps)));
+    for (const o of outputs) sinks.push(track(o, await OPEN[o.kind](o.path, info)));
   } catch (err) {
     for (const s of sinks) await s.abort().catch(() => {});
     throw err;
@@ -76,18 +78,8 @@ export async function openOutputs(outputs: CaptureOutput[], tags: Record<string,
   return sinks;
 }
 
-function open(o: CaptureOutput, tags: Record<string, TagValue>, fps: number): Promise<CaptureSink> {
-  switch (o.kind) {
-    case 'hdf5':
-      return hdf5CaptureSink(o.path, tags);
-    case 'trace':
-      return traceCaptureSink(o.path, tags);
-    case 'video':
-      return videoCaptureSink(o.path, fps);
-    case 'records':
-      return recordsCaptureSink(o.path, tags);
-  }
-}
+/** Each output kind's sink: `hdf5` one file for every camera, `rtdc` a folder of one .rtdc per camera. */
+const OPEN: Record<OutputKind, typeof hdf5Sink> = { hdf5: hdf5Sink, rtdc: rtdcSink, trace: traceSink, video: videoSink, records: recordsSink };
 
 function track(o: CaptureOutput, sink: CaptureSink): CaptureSink {
   return {

@@ -1,6 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { OmvError } from '../../protocol/errors.js';
+import { metaObject, type Meta } from '../datasets/meta.js';
 import { parseYaml } from '../formats/yaml-read.js';
+import { HDF5_COMPRESSIONS, type Hdf5Compression } from '../writers/hdf5/compression.js';
 import { FRAMESIZES, PIXFORMATS, type CameraSetup } from './session.js';
 
 /** A tag stored with the outputs: HDF5 `user:` attributes, the trace's config, the record log's header. */
@@ -11,9 +13,12 @@ export interface SessionSpec {
   cameras: CameraSetup[];
   durationS?: number;
   frames?: number;
-  /** Outputs, `hdf5:PATH`, `trace:DIR`, `video:DIR` or `records:PATH`. */
+  /** Outputs, `hdf5:PATH`, `rtdc:DIR`, `trace:DIR`, `video:DIR` or `records:PATH`. */
   to: string[];
   tags: Record<string, TagValue>;
+  /** dclab metadata for the HDF5 outputs (`{"setup:medium": "water"}`): the user's setup, which omvd cannot know. */
+  meta: Meta;
+  hdf5Compression?: Hdf5Compression;
 }
 
 export class SessionFileError extends OmvError {
@@ -22,7 +27,7 @@ export class SessionFileError extends OmvError {
   }
 }
 
-export const OUTPUT_KINDS = ['hdf5', 'trace', 'video', 'records'] as const;
+export const OUTPUT_KINDS = ['hdf5', 'rtdc', 'trace', 'video', 'records'] as const;
 const MAX_FILE_BYTES = 1 << 20;
 const MAX_CAMERAS = 16;
 const MAX_OUTPUTS = 16;
@@ -45,8 +50,13 @@ export function parseDuration(value: unknown, fail: Fail): number {
 }
 
 export function checkOutput(value: unknown, fail: Fail): string {
-  if (typeof value !== 'string' || value.length > 4096 || !/^(hdf5|trace|video|records):.+/.test(value)) return fail(`must be hdf5:PATH, trace:DIR, video:DIR or records:PATH ${got(value)}`);
+  if (typeof value !== 'string' || value.length > 4096 || !/^(hdf5|rtdc|trace|video|records):.+/.test(value)) return fail(`must be hdf5:PATH, trace:DIR, video:DIR or records:PATH, or rtdc:DIR (an .rtdc file per camera) ${got(value)}`);
   return value;
+}
+
+export function checkCompression(value: unknown, fail: Fail): Hdf5Compression {
+  if (!HDF5_COMPRESSIONS.includes(value as Hdf5Compression)) return fail(`must be one of ${HDF5_COMPRESSIONS.join(', ')} ${got(value)}`);
+  return value as Hdf5Compression;
 }
 
 export function checkFrames(value: unknown, fail: Fail): number {
@@ -92,7 +102,7 @@ export function parseSessionSpec(doc: unknown, where: string): SessionSpec {
   };
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('(top level)')('must be a JSON object');
   const d = doc as Record<string, unknown>;
-  const known = ['cameras', 'duration', 'frames', 'to', 'tags'];
+  const known = ['cameras', 'duration', 'frames', 'to', 'tags', 'meta', 'hdf5_compression'];
   for (const k of Object.keys(d)) if (!known.includes(k)) fail(k)(`is not a session field (known: ${known.join(', ')})`);
   if (!Array.isArray(d.cameras) || d.cameras.length === 0) fail('cameras')('must be a non-empty list of cameras, each {"port": "/dev/ttyACM0", …}');
   if ((d.cameras as unknown[]).length > MAX_CAMERAS) fail('cameras')(`lists ${(d.cameras as unknown[]).length} cameras; at most ${MAX_CAMERAS}`);
@@ -108,7 +118,7 @@ export function parseSessionSpec(doc: unknown, where: string): SessionSpec {
     }
     return setup;
   });
-  const spec: SessionSpec = { cameras, to: [], tags: {} };
+  const spec: SessionSpec = { cameras, to: [], tags: {}, meta: {} };
   if (d.duration !== undefined) spec.durationS = parseDuration(d.duration, fail('duration'));
   if (d.frames !== undefined) spec.frames = checkFrames(d.frames, fail('frames'));
   if (d.to !== undefined) {
@@ -117,6 +127,8 @@ export function parseSessionSpec(doc: unknown, where: string): SessionSpec {
     spec.to = (d.to as unknown[]).map((o, i) => checkOutput(o, fail(`to[${i}]`)));
   }
   if (d.tags !== undefined) spec.tags = checkTags(d.tags, fail);
+  if (d.meta !== undefined) spec.meta = metaObject(d.meta, (key) => fail(key ? `meta.${key}` : 'meta'));
+  if (d.hdf5_compression !== undefined) spec.hdf5Compression = checkCompression(d.hdf5_compression, fail('hdf5_compression'));
   return spec;
 }
 

@@ -53,6 +53,20 @@ export interface CameraSummary {
   link?: ClientStats;
   /** Set when the camera went away (or stopped answering properly) before the session ended. */
   lost?: CameraLoss;
+  /** What the sensor runs at, as the camera read it back (`fps`, `exposure_us`, `gain_db`, …). */
+  controls?: Record<string, unknown>;
+  /** Settings the camera could not apply or confirm, in its words (a sensor without gain control, say). */
+  warnings?: string[];
+}
+
+/** The sensor's report in a `record` reply: what it runs at and what it could not confirm. */
+export function sensorReport(reply: Record<string, unknown>): Pick<CameraSummary, 'controls' | 'warnings'> {
+  const controls = reply.controls;
+  const warnings = Array.isArray(reply.warnings) ? reply.warnings.filter((w): w is string => typeof w === 'string').map((w) => w.slice(0, 500)) : [];
+  return {
+    ...(controls && typeof controls === 'object' && !Array.isArray(controls) ? { controls: controls as Record<string, unknown> } : {}),
+    ...(warnings.length ? { warnings } : {}),
+  };
 }
 
 /** When and why a camera went away during a session. */
@@ -146,14 +160,15 @@ export async function runSession(options: SessionOptions): Promise<CameraSummary
     for (const setup of options.cameras) opened.push(await open(setup, options.client ?? {}));
     const ids = opened.map((o) => o.id);
     if (new Set(ids).size !== ids.length) throw new SessionError(`the same camera was given twice (${ids.join(', ')})`);
+    const sensors: Pick<CameraSummary, 'controls' | 'warnings'>[] = [];
     for (const [i, o] of opened.entries()) {
       const s = options.cameras[i]!;
       await cameraCommand(o.client, { cmd: 'clock', epoch_ms: Date.now() });
-      await cameraCommand(o.client, { cmd: 'record', to: 'memory', live_slots: s.liveSlots ?? 16, ...sensorSettings(s), duration_s: null });
+      sensors.push(sensorReport(await cameraCommand(o.client, { cmd: 'record', to: 'memory', live_slots: s.liveSlots ?? 16, ...sensorSettings(s), duration_s: null })));
     }
     const start = Date.now();
     const deadline = options.durationS === undefined ? Infinity : start + options.durationS * 1000;
-    summaries = opened.map((o) => ({ camera: o.id, ...(o.port === undefined ? {} : { port: o.port }), frames: 0, dropped: 0, bytes: 0, fps: 0 }));
+    summaries = opened.map((o, i) => ({ camera: o.id, ...(o.port === undefined ? {} : { port: o.port }), frames: 0, dropped: 0, bytes: 0, fps: 0, ...sensors[i] }));
     const follow = async (o: Open, sum: CameraSummary): Promise<void> => {
       const stopAfter = (): boolean => Date.now() >= deadline || (options.frames !== undefined && sum.frames >= options.frames);
       let last: number | null = null;

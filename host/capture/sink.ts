@@ -1,75 +1,35 @@
-import { rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { diskError } from '../writers/disk.js';
-import type { LiveFrame } from './live.js';
-import type { CameraLoss } from './session.js';
+import type { DatasetInfo, DatasetSink } from '../datasets/frame.js';
+import { tagMeta, type Meta } from '../datasets/meta.js';
+import type { Hdf5Compression } from '../writers/hdf5/compression.js';
+import type { TagValue } from './session-file.js';
 
-/**
- * Where a capture's frames go. Frames of one camera arrive in order; cameras interleave. `finish` publishes what the
- * sink received (also after a failure, so nothing captured is discarded) and then throws what stopped it, if
- * anything did; `abort` (only before any frame) removes what it created.
- */
-export interface CaptureSink {
-  add(camera: string, frame: LiveFrame): Promise<void>;
-  /** The camera went away: no more frames will come from it. */
-  lost?(camera: string, loss: CameraLoss): Promise<void>;
-  finish(): Promise<void>;
-  abort(): Promise<void>;
-}
+export { describeLoss } from '../datasets/sink.js';
 
-export const group = (camera: string): string => `cam_${camera}`;
-/** Frames converted at once per sink: enough to keep sharp's threads busy while the host reads on. */
-export const PIPELINE_DEPTH = 8;
+/** Where a capture's frames go: a dataset sink (host/datasets), or any other consumer of live frames (the view). */
+export type CaptureSink = DatasetSink;
+
 /** What a user does when a capture's folder is full or read-only. */
 export const ELSEWHERE = 'capture to another folder (--to)';
 
-/** "92-94, 97": sequence numbers as ranges. */
-export function ranges(seqs: readonly number[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < seqs.length; ) {
-    let j = i;
-    while (j + 1 < seqs.length && seqs[j + 1] === seqs[j]! + 1) j++;
-    out.push(i === j ? `${seqs[i]}` : `${seqs[i]}-${seqs[j]}`);
-    i = j + 1;
-  }
-  return out.join(', ');
+export interface CaptureDatasetOptions {
+  tags?: Record<string, TagValue>;
+  /** dclab metadata (`setup:medium`, …); the tags are added as `user:` keys. */
+  meta?: Meta;
+  compression?: Hdf5Compression;
+  /** The rate the cameras were asked for, stated by an AVI until a camera's second frame. */
+  fps?: number;
 }
 
-/** One sentence for a person: when and why the camera went away, and what never arrived. */
-export function describeLoss(camera: string, loss: CameraLoss): string {
-  const after = loss.lastFrame === null ? 'before its first frame' : `after frame ${loss.lastFrame}`;
-  const missing = loss.missingAfter.length ? `; frames ${ranges(loss.missingAfter)} it had taken never arrived` : '';
-  return `camera ${camera} went away at ${new Date(loss.at * 1000).toISOString()} ${after} (${loss.code}: ${loss.error})${missing}`;
-}
-
-/** Renames a finished `<dir>.part` folder into place, replacing `dir` (only there with --force: checked before). */
-export async function publishDir(part: string, dir: string): Promise<void> {
-  try {
-    await rm(dir, { recursive: true, force: true });
-    await rename(part, dir);
-  } catch (err) {
-    throw await diskError(err, dirname(dir), `publishing ${dir}`, ELSEWHERE);
-  }
-}
-
-/** Runs `step`, turning a failure of the disk under `dir` into a HostDiskError that says so. */
-export async function onDisk<T>(dir: string, what: string, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (err) {
-    throw await diskError(err, dir, what, ELSEWHERE);
-  }
-}
-
-/** Runs each step, even after one failed, and throws the first failure (as a disk error where it is one). */
-export async function allSteps(dir: string, what: string, steps: (() => unknown)[]): Promise<void> {
-  let failure: { err: unknown } | undefined;
-  for (const step of steps) {
-    try {
-      await step();
-    } catch (err) {
-      failure ??= { err };
-    }
-  }
-  if (failure) throw await diskError(failure.err, dir, what, ELSEWHERE);
+/** What a capture tells its dataset sinks: several cameras, the session's tags and metadata. */
+export function captureInfo(options: CaptureDatasetOptions = {}): DatasetInfo {
+  const tags = options.tags ?? {};
+  return {
+    writer: 'omvd capture',
+    cameras: 'many',
+    meta: { ...tagMeta(tags), ...options.meta },
+    tags,
+    ...(options.compression ? { compression: options.compression } : {}),
+    elsewhere: ELSEWHERE,
+    ...(options.fps === undefined ? {} : { nominalFps: options.fps }),
+  };
 }

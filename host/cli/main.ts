@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
 import { packageInfo } from '../package-info.js';
+import { Exit } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -23,8 +24,9 @@ export async function main(argv: string[]): Promise<void> {
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((msg, err) => {
       if (err) throw err;
+      if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'EUSAGE', message: msg } })}\n`);
       process.stderr.write(`omvd: ${msg}\nRun \`omvd --help\` for usage.\n`);
-      process.exit(2);
+      process.exit(Exit.USAGE);
     });
   for (const command of commands) cli.command(command);
   await cli.parseAsync();

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { OmvError } from '../../protocol/errors.js';
+import { metaObject, type Meta } from '../datasets/meta.js';
 import { DEFAULT_EXPORT_FORMATS, EXPORT_FORMATS, type ExportFormat } from '../export/export.js';
 import { parseUploadSection, type UploadSettings } from '../upload/settings.js';
 import { DEFAULT_LINK_POLICY, type LinkPolicy } from '../v2/policy.js';
@@ -16,9 +17,11 @@ export interface OmvdConfig {
   link: LinkPolicy;
   /** Where the daemon delivers verified recordings and their datasets: an S3-compatible store (absent: nowhere). */
   upload?: UploadSettings;
+  /** dclab metadata every HDF5 dataset gets (`{"setup:medium": "water"}`): the lab's setup, which omvd cannot know. */
+  meta: Meta;
 }
 
-export const DEFAULT_CONFIG: OmvdConfig = { export: { formats: [...DEFAULT_EXPORT_FORMATS] }, link: { ...DEFAULT_LINK_POLICY } };
+export const DEFAULT_CONFIG: OmvdConfig = { export: { formats: [...DEFAULT_EXPORT_FORMATS] }, link: { ...DEFAULT_LINK_POLICY }, meta: {} };
 
 export class ConfigError extends OmvError {
   constructor(path: string, field: string, message: string) {
@@ -49,7 +52,8 @@ function validate(path: string, doc: unknown): OmvdConfig {
   const config: OmvdConfig = structuredClone(DEFAULT_CONFIG);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ConfigError(path, '(top level)', 'must be a JSON object');
   const top = doc as Record<string, unknown>;
-  for (const key of Object.keys(top)) if (!['export', 'link', 'upload'].includes(key)) throw new ConfigError(path, key, 'is not a setting omvd knows (known: export, link, upload)');
+  for (const key of Object.keys(top)) if (!['export', 'link', 'upload', 'meta'].includes(key)) throw new ConfigError(path, key, 'is not a setting omvd knows (known: export, link, upload, meta)');
+  if (top.meta !== undefined) config.meta = metaObject(top.meta, (key) => (message) => { throw new ConfigError(path, key ? `meta.${key}` : 'meta', message); });
   if (top.upload !== undefined) config.upload = parseUploadSection(top.upload, (field, message) => { throw new ConfigError(path, field, message); });
   const formats = section(path, top, 'export', ['formats'], '{"formats": ["blob", "hdf5"]}')?.formats;
   if (formats !== undefined) {

@@ -1,29 +1,32 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { FormatError, OmvError } from '../../protocol/errors.js';
 import { frameTimesMs } from '../../protocol/imageio/indexer.js';
+import type { DatasetInfo, DatasetSink } from '../datasets/frame.js';
+import type { Meta } from '../datasets/meta.js';
+import { recordsSink } from '../datasets/sink-records.js';
+import { rtdcSink } from '../datasets/sink-rtdc.js';
+import { traceSink } from '../datasets/sink-trace.js';
+import { videoSink } from '../datasets/sink-video.js';
 import { describeDamage, RecordingFile } from '../recordings/recording-file.js';
+import { readManifest } from '../sync/manifest.js';
 import { diskError } from '../writers/disk.js';
-import { hdf5Sink } from './hdf5-sink.js';
+import type { Hdf5Compression } from '../writers/hdf5/compression.js';
 import { recordedSource, sha256File } from './provenance.js';
-import { recordsSink } from './records-sink.js';
-import type { RecordingInfo, Sink } from './sink.js';
 import { checkSpace, ELSEWHERE } from './space.js';
-import { rawSink, traceSink } from './trace-sink.js';
-import { videoSink } from './video-sink.js';
 
 export const EXPORT_FORMATS = ['hdf5', 'blob', 'raw', 'video', 'records'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** What a recording becomes when no format is named: a roverd trace with JPEG blobs, and an .rtdc HDF5 file. */
 export const DEFAULT_EXPORT_FORMATS: readonly ExportFormat[] = ['blob', 'hdf5'];
 
-type Opener = (output: string, info: RecordingInfo) => Promise<Sink>;
-const SINKS: Record<ExportFormat, { output: (dir: string, stem: string) => string; open: (options: ExportOptions) => Opener }> = {
-  hdf5: { output: (dir, stem) => join(dir, `${stem}.rtdc`), open: () => hdf5Sink },
-  blob: { output: (dir, stem) => join(dir, stem), open: (o) => traceSink({ video: o.traceVideo ?? false }) },
-  raw: { output: (dir, stem) => join(dir, `${stem}-raw`), open: () => rawSink },
-  video: { output: (dir, stem) => join(dir, `${stem}.avi`), open: () => videoSink },
-  records: { output: (dir, stem) => join(dir, `${stem}.jsonl`), open: () => recordsSink },
+type Opener = (output: string, info: DatasetInfo, options: ExportOptions) => Promise<DatasetSink>;
+const SINKS: Record<ExportFormat, { output: (dir: string, stem: string) => string; open: Opener }> = {
+  hdf5: { output: (dir, stem) => join(dir, `${stem}.rtdc`), open: (out, info) => rtdcSink(out, { ...info, keepColour: true }) },
+  blob: { output: (dir, stem) => join(dir, stem), open: (out, info, o) => traceSink(out, info, { video: o.traceVideo ?? true }) },
+  raw: { output: (dir, stem) => join(dir, `${stem}-raw`), open: (out, info) => traceSink(out, info, { pixels: 'raw' }) },
+  video: { output: (dir, stem) => join(dir, `${stem}.avi`), open: videoSink },
+  records: { output: (dir, stem) => join(dir, `${stem}.jsonl`), open: recordsSink },
 };
 
 export interface ExportOptions {
@@ -40,8 +43,12 @@ export interface ExportOptions {
   /** The SHA-256 the recording is known by (a sync manifest's): a file that no longer has it is refused (EHASH). */
   sha256?: string;
   onProgress?: (done: number, total: number) => void;
-  /** `blob` traces also get `camera/video.avi`, roverd's `mjpg` channel. */
+  /** `blob` traces also get `camera/video.avi`, roverd's `mjpg` channel, which its Camera sensor reads (default true). */
   traceVideo?: boolean;
+  /** dclab metadata from the user (`setup:medium`, …) for the HDF5 file, also in the record log's header. */
+  meta?: Meta;
+  /** HDF5 compression (default gzip). */
+  compression?: Hdf5Compression;
   /** Stops the export between frames (EINTERRUPTED); its unfinished outputs are removed. */
   signal?: AbortSignal;
 }
@@ -82,7 +89,8 @@ const exists = (path: string): Promise<boolean> => stat(path).then(() => true, (
  * complete and left alone (unless `force`); one that exists otherwise is not replaced without `force` and is listed
  * in `failed`. A recording that cannot be exported at all throws, and removes the outputs it had begun.
  */
-export async function exportRecording(path: string, options: ExportOptions = {}): Promise<ExportSummary> {
+export async function exportRecording(given: string, options: ExportOptions = {}): Promise<ExportSummary> {
+  const path = resolve(given);
   const formats = [...new Set(options.to ?? DEFAULT_EXPORT_FORMATS)];
   if (options.outFile !== undefined && formats.length !== 1) throw new OmvError('EUSAGE', `an output file (${options.outFile}) takes exactly one format, not ${formats.join(', ')}`);
   const sha256 = await sha256File(path).catch((err: unknown) => {
@@ -93,25 +101,27 @@ export async function exportRecording(path: string, options: ExportOptions = {})
   }
   const rec = await RecordingFile.open(path);
   const dir = options.outFile === undefined ? (options.outDir ?? dirname(path)) : dirname(options.outFile);
-  const sinks: { format: ExportFormat; sink: Sink }[] = [];
+  const sinks: { format: ExportFormat; sink: DatasetSink }[] = [];
   try {
     if (rec.version === undefined) throw new FormatError(`${path} is not an OpenMV ImageIO recording: ${rec.error?.message ?? 'the file is shorter than its 16-byte header'}`);
     const frames = rec.frames;
     if (frames.length === 0) throw new OmvError('EEMPTY', `${path} holds no complete frame${describeDamage(rec) ? ` (${describeDamage(rec)})` : ''}`);
     const times = frameTimesMs(frames);
     const span = ((times.at(-1) as number) - (times[0] as number)) / 1000;
-    const first = frames[0]!;
-    const info: RecordingInfo = {
-      name: basename(path),
-      source: path,
-      sha256,
-      width: first.width,
-      height: first.height,
-      pixformat: first.pixformat,
-      startTime: options.startTime ?? (await stat(path)).mtimeMs / 1000 - span,
-      frames: frames.length,
-      fps: span > 0 ? (frames.length - 1) / span : 0,
+    const startTime = options.startTime ?? (await stat(path)).mtimeMs / 1000 - span;
+    const camera = await syncedCamera(path);
+    const info: DatasetInfo = {
+      writer: 'omvd export',
+      cameras: 'one',
+      meta: options.meta ?? {},
+      tags: {},
+      source: { path, sha256, frames: frames.length, startTime },
+      ...(camera ? { known: { [camera.id]: camera.board === undefined ? {} : { board: camera.board } } } : {}),
+      ...(options.compression ? { compression: options.compression } : {}),
+      elsewhere: ELSEWHERE,
+      ...(span > 0 ? { nominalFps: (frames.length - 1) / span } : {}),
     };
+    const cameraId = camera?.id ?? 'camera';
     const stem = basename(path, extname(path));
     const summary: ExportSummary = { source: path, sha256, frames: frames.length, exported: {}, skipped: [], outputs: [], failed: [] };
     const outputOf = (format: ExportFormat): string => options.outFile ?? SINKS[format].output(dir, stem);
@@ -125,15 +135,16 @@ export async function exportRecording(path: string, options: ExportOptions = {})
       } else todo.push(format);
     }
     if (todo.length === 0) return summary;
-    await checkSpace(dir, info.name, frames, todo);
-    for (const format of todo) sinks.push({ format, sink: await SINKS[format].open(options)(outputOf(format), info) });
+    await checkSpace(dir, basename(path), frames, todo);
+    for (const format of todo) sinks.push({ format, sink: await SINKS[format].open(outputOf(format), info, options) });
 
     for (const [i, entry] of frames.entries()) {
       if (options.signal?.aborted) throw new OmvError('EINTERRUPTED', `stopped by a signal (Ctrl-C) while exporting ${path}, at frame ${i} of ${frames.length}; its unfinished outputs were removed`);
       const data = await rec.read(i);
-      const time = ((times[i] as number) - (times[0] as number)) / 1000;
+      const t = times[i] as number;
+      const frame = { seq: entry.index, cameraMs: t, hostTime: startTime + (t - (times[0] as number)) / 1000, width: entry.width, height: entry.height, pixformat: entry.pixformat, data, byteSwapped: entry.byteSwapped, missedBefore: [] };
       for (const { format, sink } of sinks) {
-        const reason = await sink.add({ entry, data, time });
+        const reason = await sink.add(cameraId, frame);
         if (reason) summary.skipped.push({ format, frame: i, reason });
         else summary.exported[format] = (summary.exported[format] ?? 0) + 1;
       }
@@ -141,7 +152,7 @@ export async function exportRecording(path: string, options: ExportOptions = {})
     }
     for (const { format, sink } of sinks) {
       await sink.finish();
-      summary.outputs.push({ format, path: sink.output, status: 'exported', frames: summary.exported[format] ?? 0 });
+      summary.outputs.push({ format, path: outputOf(format), status: 'exported', frames: summary.exported[format] ?? 0 });
     }
     summary.outputs.sort((a, b) => formats.indexOf(a.format) - formats.indexOf(b.format));
     const damage = describeDamage(rec);
@@ -151,6 +162,16 @@ export async function exportRecording(path: string, options: ExportOptions = {})
     throw await diskError(err, dir, `exporting ${basename(path)}`, ELSEWHERE);
   } finally {
     await rec.close();
+  }
+}
+
+/** The camera a recording came from, when it sits in a sync folder whose manifest lists it (omvd sync puts it there). */
+async function syncedCamera(path: string): Promise<{ id: string; board?: string } | undefined> {
+  try {
+    const manifest = await readManifest(dirname(path), '');
+    return manifest.camera.id && Object.hasOwn(manifest.recordings, basename(path)) ? manifest.camera : undefined;
+  } catch {
+    return undefined; // an unreadable manifest names no camera; the export goes on without
   }
 }
 

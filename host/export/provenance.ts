@@ -4,11 +4,9 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadH5 } from '../writers/hdf5/h5.js';
 import { readAviInfo } from '../writers/video/avi.js';
+import { SOURCE_HASH } from '../datasets/provenance.js';
 import type { ExportFormat } from './export.js';
 
-
-/** Where each format records the SHA-256 of the recording it was exported from. */
-export const SOURCE_HASH = { hdf5: 'user:source sha256', trace: 'source_sha256', records: 'source_sha256', avi: 'ISRC' } as const;
 const MAX_SIDE_FILE = 1 << 20;
 const HEAD_BYTES = 64 * 1024;
 

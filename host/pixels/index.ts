@@ -1,11 +1,9 @@
-import sharp from 'sharp';
 import { FormatError } from '../../protocol/errors.js';
 import type { PixformatInfo } from '../../protocol/imageio/pixformat.js';
 import { checkFrame, rawToGray, rawToRgb, rgbToGray, type RawFrame } from './raw.js';
+import { loadSharp } from './sharp.js';
 
 export { luma, rawToGray, rawToRgb, type RawFrame } from './raw.js';
-
-sharp.cache(false);
 
 /**
  * Any frame → 8-bit gray, w·h bytes. JPEG/PNG are decoded (with sharp) only here and in toRgb, when pixels are
@@ -39,6 +37,7 @@ export async function toJpeg(frame: RawFrame, { quality = 90 }: { quality?: numb
       : info.family === 'grayscale' || info.family === 'binary'
         ? { pixels: rawToGray(frame), channels: 1 as const }
         : { pixels: rawToRgb(frame), channels: 3 as const };
+  const sharp = await loadSharp();
   const img = sharp(pixels, { raw: { width: frame.width, height: frame.height, channels } });
   const jpeg = await (channels === 1 ? img.toColourspace('b-w') : img).jpeg({ quality }).toBuffer();
   return new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.length);
@@ -46,6 +45,7 @@ export async function toJpeg(frame: RawFrame, { quality = 90 }: { quality?: numb
 
 /** Decodes to 1 channel if the image is gray (with or without alpha), else to 3. */
 async function decodeNative(frame: RawFrame, info: PixformatInfo): Promise<{ pixels: Uint8Array; channels: 1 | 3 }> {
+  const sharp = await loadSharp();
   const meta = await sharp(frame.data)
     .metadata()
     .catch((err: unknown) => failed(frame, info, err));
@@ -54,6 +54,7 @@ async function decodeNative(frame: RawFrame, info: PixformatInfo): Promise<{ pix
 }
 
 async function decode(frame: RawFrame, info: PixformatInfo, channels: 1 | 3): Promise<Uint8Array> {
+  const sharp = await loadSharp();
   const img = sharp(frame.data, { failOn: 'error' }).removeAlpha();
   const { data, info: out } = await (channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb'))
     .raw({ depth: 'uchar' })

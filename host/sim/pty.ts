@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { OmvError } from '../../protocol/errors.js';
 import { packageInfo } from '../package-info.js';
@@ -17,11 +18,22 @@ export interface PtyServer {
   close(): Promise<void>;
 }
 
+/** Whether a port can be served at `path`: its folder exists, and no running virtual camera serves it already. */
+export function checkPtyPath(path: string): void {
+  const folder = dirname(path);
+  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new PtyError(`cannot serve a port at ${path}: the folder ${folder} does not exist; create it, or choose another --pty path`);
+  const target = lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() ? readlinkSync(path) : null;
+  // The bridge links `path` to its pty and removes the link when it stops: a link to a pty that exists is one a
+  // running virtual camera serves (a leftover of one that was killed points to a pty that is gone).
+  if (target !== null && existsSync(target)) throw new PtyError(`${path} is already served by a running virtual camera (it leads to ${target}); stop that one, or choose another --pty path (if nothing serves it, remove the link: rm ${path})`);
+}
+
 /**
  * Serves a duplex byte link (the virtual camera's USB port) on a pseudo-terminal at `path`, which any serial program
  * can open. Node cannot make a pty by itself; a small Python bridge (standard library only) does.
  */
 export async function servePty(link: Duplex, path: string): Promise<PtyServer> {
+  checkPtyPath(path);
   const bridge = join(packageInfo().root, 'host/sim/pty-bridge.py');
   const child: ChildProcess = spawn(process.env.OMVD_PYTHON ?? 'python3', [bridge, path], { stdio: ['pipe', 'pipe', 'pipe'] });
   const device = await new Promise<string>((resolve, reject) => {

@@ -1,6 +1,6 @@
-import sharp from 'sharp';
 import { Pixformat } from '../../protocol/imageio/pixformat.js';
 import { luma } from '../pixels/index.js';
+import { loadSharp } from '../pixels/sharp.js';
 
 /** Pixformats the virtual sensor makes. */
 export const SCENE_PIXFORMATS = { GRAYSCALE: Pixformat.GRAYSCALE, RGB565: Pixformat.RGB565, JPEG: Pixformat.JPEG } as const;
@@ -67,6 +67,7 @@ export async function renderFrame(width: number, height: number, pixformat: Scen
     }
     return out;
   }
+  const sharp = await loadSharp();
   const jpeg = await sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
   return new Uint8Array(jpeg); // a copy that owns its buffer, so it can be transferred to the firmware thread
 }

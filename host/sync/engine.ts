@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OmvError } from '../../protocol/errors.js';
 import type { Logger } from '../log.js';
 import type { ClientStats, V2Client } from '../v2/client.js';
 import { V2ClosedError, V2TimeoutError } from '../v2/errors.js';
 import { identifyUsb } from '../discovery/usb-ids.js';
+import { diskError, ensureDir, freeBytes, HostDiskError, megabytes } from '../writers/disk.js';
 import { fetchCatalog, OMVD_CHANNELS, requireChannel, type Catalog } from './catalog.js';
 import { cameraCommand } from './ctl.js';
 import { readManifest, writeManifest } from './manifest.js';
@@ -49,6 +50,9 @@ export interface SyncSummary {
   link: ClientStats;
 }
 
+/** What a user can do when the root's disk refuses. */
+const ELSEWHERE = 'sync into another --root';
+
 export class SyncError extends OmvError {
   constructor(message: string) {
     super('ESYNC', message);
@@ -65,7 +69,7 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
   const id = client.camera.sysInfo.uniqueId;
   if (!/^[0-9A-F]{24}$/.test(id)) throw new SyncError(`the camera's unique id "${id}" is not 24 hex digits; refusing to use it as a folder name`);
   const dir = join(root, id);
-  if (!options.dryRun) await mkdir(dir, { recursive: true });
+  if (!options.dryRun) await ensureDir(dir, ELSEWHERE);
   const manifest = await readManifest(dir, id);
   const board = identifyUsb(client.camera.sysInfo.usbVid.toString(16), client.camera.sysInfo.usbPid.toString(16))?.board;
   manifest.camera = { id, firmware: client.camera.version.firmware.join('.'), ...(board ? { board } : {}) };
@@ -87,6 +91,9 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
       continue;
     } else {
       try {
+        const need = entry.size - (await verifiedPartial(dir, entry.name));
+        const free = await freeBytes(dir);
+        if (free < need) throw new HostDiskError('ENOSPC', `${root} is full: ${entry.name} needs ${megabytes(need)}, ${megabytes(free)} free; free some space or ${ELSEWHERE} (what is verified so far stays, and the sync resumes there)`);
         const result = await mirrorRecording(client, fileChan, dir, entry, options);
         manifest.recordings[entry.name] = { size: result.size, sha256: result.sha256, frames: entry.frames, syncedAt: new Date().toISOString(), ...(entry.cameraName !== entry.name ? { cameraName: entry.cameraName } : {}) };
         await writeManifest(dir, manifest);
@@ -96,7 +103,7 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
       } catch (e) {
         // The camera went away or stopped answering: the other recordings would fail the same way.
         if (e instanceof V2ClosedError || e instanceof V2TimeoutError || (e as Error).name === 'AbortError') throw e;
-        const err = e as Error & { code?: string };
+        const err = (await diskError(e, dir, `copying ${entry.name}`, ELSEWHERE)) as Error & { code?: string };
         summary.failed.push({ name: entry.name, code: err.code ?? 'EINTERNAL', error: err.message });
         log?.error({ code: err.code }, `could not sync ${entry.name}: ${err.message}`);
         continue;

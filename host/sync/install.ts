@@ -172,9 +172,12 @@ async function upload(client: V2Client): Promise<Outcome> {
   let started = false;
   const outcome = await whileMoving<Outcome>(
     async () => {
-      const seen = await steadily(client, async () => ({ text: await client.readStdout(), on: await running(client), names: (await client.listChannels()).map((c) => c.name) }));
+      // What was read is kept at once: the camera may go silent (compiling what it starts) before the look ends.
+      const seen = await steadily(client, async () => {
+        out = (out + (await client.readStdout())).slice(-4096);
+        return { on: await running(client), names: (await client.listChannels()).map((c) => c.name) };
+      });
       if (!seen) return { done: null, state: `${out}|resynced` };
-      out = (out + seen.text).slice(-4096);
       started ||= seen.on;
       if (out.includes(`${MARK} ${nonce} damaged`)) return { done: { ok: false, why: 'the script arrived damaged' }, state: out };
       if (out.includes(`${MARK} ${nonce} ok`) && Object.values(OMVD_CHANNELS).every((n) => seen.names.includes(n))) return { done: { ok: true }, state: out };

@@ -31,6 +31,17 @@ describe('omvd sim --board', () => {
     const cam = info(sim);
     expect([cam.sysInfo.usbVid, cam.sysInfo.usbPid, cam.caps.maxPayload]).toEqual([0x2341, 0x045f, 4082]);
     expect(cam.sysInfo.features).toContain('USB_HS');
+
+    // Its GC2145 has no gain control (the firmware only prints a warning): capture says so, in text and in --json.
+    const args = ['capture', '--port', sim.path, '--duration', '500ms', '--gain-db', '6', '--framesize', 'QQVGA'];
+    const text = omvd([...args, '--to', `records:${join(work, 'nicla.jsonl')}`]);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^ {2}warning: gain_db: .*6/m);
+    const json = omvd([...args, '--to', `records:${join(work, 'nicla2.jsonl')}`, '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const summary = JSON.parse(json.stdout).cameras[0];
+    expect(summary.warnings).toEqual([expect.stringMatching(/^gain_db: .*6/)]);
+    expect(summary.controls).toEqual(expect.objectContaining({ fps: expect.any(Number) }));
   });
 
   it('refuses a board it does not know, and a pixformat the board\'s sensor cannot make, saying what it can', () => {

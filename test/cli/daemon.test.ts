@@ -38,4 +38,16 @@ describe('omvd daemon', () => {
     }
     expect(daemon.stderr()).toContain('daemon stopped');
   }, 60_000);
+
+  it('a port with no camera is logged once when that begins, not at every look', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'omvd-daemon-absent-'));
+    const daemon = spawnOmvd(['daemon', '--port', join(work, 'nothing-here'), '--root', join(work, 'data'), '--no-export', '--json'], { OMVD_LOG_LEVEL: 'debug' });
+    try {
+      await waitFor(() => daemon.stderr().split('still no camera').length > 2, 'the daemon to look twice more', 60_000);
+      const warned = daemon.stderr().split('\n').filter((l) => l.includes('"level":40') && l.includes('no camera on'));
+      expect(warned).toHaveLength(1);
+    } finally {
+      expect(await daemon.stop()).toBe(0);
+    }
+  }, 90_000);
 });

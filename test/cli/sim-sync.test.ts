@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageIo } from '../../protocol/imageio/index.js';
+import { h5Attrs } from '../export/rtdc-dclab.js';
 import { omvd, waitFor } from '../support/tools.js';
 import { startSim, type SimProcess } from '../support/sim-process.js';
 
@@ -42,7 +43,9 @@ describe('omvd sim on a pty, driven by the omvd CLI over a real serial port', ()
     const host = readFileSync(join(root, sim.id, name));
     expect(sha(host)).toBe(sha(readFileSync(join(work, 'sd', name))));
     expect(parseImageIo(new Uint8Array(host)).frames.length).toBeGreaterThan(20);
-    expect(existsSync(join(root, sim.id, 'datasets', name.replace('.bin', '.rtdc')))).toBe(true); // default export: HDF5…
+    const rtdc = join(root, sim.id, 'datasets', name.replace('.bin', '.rtdc'));
+    expect(existsSync(rtdc)).toBe(true); // default export: HDF5…
+    expect(h5Attrs(rtdc).attrs['setup:identifier']).toEqual(['str', `OpenMV Cam H7 ${sim.id}`]); // the board, named once
     expect(existsSync(join(root, sim.id, 'datasets', name.replace('.bin', ''), 'config.yaml'))).toBe(true); // …and a roverd trace
     const ls = JSON.parse(omvd(['ls', '--port', sim.path, '--root', root, '--json']).stdout);
     expect(ls.cameras[0].recordings).toEqual([expect.objectContaining({ name, synced: true, open: false })]);

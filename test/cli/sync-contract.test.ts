@@ -68,6 +68,12 @@ describe('omvd sync: exit codes and summaries a script can trust', () => {
     expect(readdirSync(join(work, 'sd')).filter((n) => n.endsWith('.bin'))).toEqual([]);
   });
 
+  it('an unknown flag: exit 2, and with --json one line saying EUSAGE', () => {
+    const r = omvd(['sync', '--port', sim.path, '--once', '--bogus', '--json'], env);
+    expect(r.status).toBe(2);
+    expect(oneJsonLine(r.stdout)).toEqual({ ok: false, error: { code: 'EUSAGE', message: 'Unknown argument: bogus' } });
+  });
+
   it('a port that does not exist: exit 3, ok false, the port named with its error code', () => {
     const r = omvd(['sync', '--port', join(work, 'no-such-port'), '--root', join(work, 'x'), '--once', '--json'], env);
     expect(r.status).toBe(3);
@@ -107,7 +113,7 @@ describe('omvd sync interrupted', () => {
     const work = mkdtempSync(join(tmpdir(), 'omvd-sync-int-'));
     mkdirSync(join(work, 'sd'));
     writeFileSync(join(work, 'sd', 'rec_0001.bin'), rec(300, 1, 320, 240)); // ≈ 23 MB
-    const sim = await startSim(['--pty', join(work, 'cam'), '--sd', join(work, 'sd')]);
+    const sim = await startSim(['--pty', join(work, 'cam'), '--sd', join(work, 'sd'), '--board', 'RT1062']);
     try {
       const root = join(work, 'data');
       const partial = join(root, sim.id, '.partial', 'rec_0001.bin');

@@ -47,7 +47,7 @@ print(json.dumps({
   'frame': e['frame'][:].tolist(), 'index': e['index'][:].tolist(), 'time': e['time'][:].tolist(),
   'count': int(f.attrs['experiment:event count']), 'roi': [int(f.attrs['imaging:roi size x']), int(f.attrs['imaging:roi size y'])],
   'class': e['image'].attrs['CLASS'].decode(), 'keys': sorted(f.keys()),
-  'basin': json.loads(' '.join(x.decode() for x in f['basins'][list(f['basins'].keys())[0]][:])),
+  'source': f.attrs['user:source'],
 }))`,
       join(dir, 'rec.rtdc'),
     );
@@ -62,8 +62,8 @@ print(json.dumps({
     expect(got.count).toBe(N);
     expect(got.roi).toEqual([W, H]);
     expect(got.class).toBe('IMAGE');
-    expect(got.keys).toEqual(['basins', 'events', 'logs']);
-    expect(got.basin).toMatchObject({ type: 'file', format: 'openmv-imageio', paths: [join(dir, 'rec.bin')] });
+    expect(got.keys).toEqual(['events', 'logs', 'omvd']);
+    expect(got.source).toBe('rec.bin'); // beside it
   });
 
   it('h5dump (HDF5 1.10) reads it and shows gzip-compressed chunks', () => {
@@ -76,7 +76,7 @@ print(json.dumps({
     const sensor = join(dir, 'rec', 'camera');
     readFileSync(join(dir, 'rec', 'config.yaml'));
     const meta = await readSensorMeta(sensor);
-    expect(Object.keys(meta).sort()).toEqual(['elapsed_ms', 'frame', 'frames', 'ts']);
+    expect(Object.keys(meta).sort()).toEqual(['camera_ms', 'elapsed_ms', 'frame', 'frames', 'ts', 'video.avi']);
     expect(meta.frames).toEqual({ format: 'jpg', type: 'u1', shape: [H, W, 3], desc: expect.any(String) });
     const arrays = JSON.parse(
       python(
@@ -102,7 +102,7 @@ print(json.dumps({'ts': numpy.fromfile(sys.argv[1] + '/ts', '<f8').tolist(), 'fr
     const records = (await RecordLog.loadAll(join(dir, 'rec.jsonl'))) as Record<string, unknown>[];
     expect(records).toHaveLength(N + 1);
     expect(records[0]).toMatchObject({ recording: 'rec.bin', frames: N, start_time: START });
-    expect(records[5]).toMatchObject({ frame: 4, elapsed_ms: 39, width: W, height: H, pixformat: 'GRAYSCALE', data: new Uint8Array(W * H).fill(45) });
+    expect(records[5]).toMatchObject({ seq: 4, elapsed_ms: 39, width: W, height: H, pixformat: 'GRAYSCALE', data: new Uint8Array(W * H).fill(45) });
   });
 
   it('writes an MJPEG AVI at the recording\'s mean frame rate that ffprobe counts frame by frame', () => {

@@ -8,20 +8,26 @@ import { V2Client } from '../../host/v2/client.js';
 import { scripted, type Scripted } from '../sim/scripted.js';
 
 /**
- * Between the host and a camera: can delay every host packet, and can lose the camera's ACK to the third write into
- * stdin past offset 0, so the host sends that piece again and the firmware appends it twice.
+ * Between the host and a camera: can delay every host packet; can lose the camera's ACK to the third write into
+ * stdin past offset 0, so the host sends that piece again and the firmware appends it twice; and can go silent for
+ * `silentAfterOkMs` right after the camera's stdout said "ok", as a camera compiling the scripts it starts does.
  */
 class Meddler extends EventEmitter {
   private readonly fromHost = new PacketDecoder({ maxPayload: 0xffff });
   private readonly fromCamera = new PacketDecoder({ maxPayload: 0xffff });
   private pieces = 0;
   private loseNextAck = false;
+  private silentUntil = 0;
   lost = 0;
 
-  constructor(private readonly inner: Duplex, private readonly options: { delayMs?: number; loseAck?: boolean }) {
+  constructor(private readonly inner: Duplex, private readonly options: { delayMs?: number; loseAck?: boolean; silentAfterOkMs?: number }) {
     super();
     inner.on('data', (d: Buffer) =>
       this.fromCamera.push(new Uint8Array(d), (p) => {
+        if (Date.now() < this.silentUntil) return;
+        if (options.silentAfterOkMs && !this.silentUntil && p.opcode === Opcode.CHANNEL_READ && p.chan === ChannelId.STDOUT && / ok\n/.test(new TextDecoder().decode(p.payload))) {
+          this.silentUntil = Date.now() + options.silentAfterOkMs;
+        }
         if (this.loseNextAck && p.opcode === Opcode.CHANNEL_WRITE && p.chan === ChannelId.STDIN && p.flags & Flag.ACK) {
           this.loseNextAck = false;
           this.lost++;
@@ -81,6 +87,12 @@ describe('--install-scripts on what the firmware really does', () => {
     await installScripts(client);
     expect(installed(client)).toBe(true);
     expect(cam.lines.filter((l) => /SyntaxError|damaged/.test(l))).toEqual([]);
+  }, 60_000);
+
+  it('the camera goes silent right after saying "ok" (starting the scripts): what it said is kept, and the install ends', async () => {
+    const { client } = await bare('print("bare")\n', 'H7', { silentAfterOkMs: 6_000 });
+    await installScripts(client);
+    expect(installed(client)).toBe(true);
   }, 60_000);
 
   it('a script that runs forever is stopped first', async () => {

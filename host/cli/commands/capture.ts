@@ -5,10 +5,13 @@ import { captureError, stoppedBy, type CaptureRun } from '../../capture/outcome.
 import { openOutputs, parseOutputs, prepareOutputs, type CaptureOutput } from '../../capture/outputs.js';
 import { portsOfCameras } from '../../capture/pick-cameras.js';
 import { CaptureFailedError, runSession, type CameraSetup, type CameraSummary } from '../../capture/session.js';
-import { CAMERA_FIELDS, checkCameraField, checkFrames, checkOutput, loadSessionFile, parseDuration, SessionFileError, type CameraField, type SessionSpec } from '../../capture/session-file.js';
+import { CAMERA_FIELDS, checkCameraField, checkCompression, checkFrames, checkOutput, loadSessionFile, parseDuration, SessionFileError, type CameraField, type SessionSpec } from '../../capture/session-file.js';
 import { RateMeter, watchFreeSpace } from '../../capture/disk-watch.js';
 import { describeLoss } from '../../capture/sink.js';
 import type { OmvError } from '../../../protocol/errors.js';
+import { loadConfig } from '../../config/config.js';
+import { metaFlag } from '../../datasets/meta.js';
+import { HDF5_COMPRESSIONS } from '../../writers/hdf5/compression.js';
 import { exitCodeFor } from '../exit-codes.js';
 import type { ClientOptions } from '../../v2/client.js';
 import { captureThroughDaemon, sessionDocument } from '../../api/remote-capture.js';
@@ -26,6 +29,8 @@ type Args = { [F in Flag]?: string } & LinkArgs & {
   camera?: string[];
   'record-on-camera': boolean;
   to?: string[];
+  meta?: string[];
+  'hdf5-compression'?: string;
   force: boolean;
   json: boolean;
 };
@@ -39,7 +44,7 @@ const asValue = (text: string): string | number => (/^[+-]?\d+(\.\d+)?$/.test(te
  * opened; `settings` are the flags' camera settings, for every camera.
  */
 async function sessionFrom(args: Args): Promise<{ spec: SessionSpec; settings: Partial<CameraSetup> }> {
-  const spec: SessionSpec = args.session ? await loadSessionFile(args.session) : { cameras: [], to: [], tags: {} };
+  const spec: SessionSpec = args.session ? await loadSessionFile(args.session) : { cameras: [], to: [], tags: {}, meta: {} };
   const fail = (field: string) => (msg: string): never => {
     throw new SessionFileError('command line', field, msg);
   };
@@ -49,6 +54,8 @@ async function sessionFrom(args: Args): Promise<{ spec: SessionSpec; settings: P
   if (args.duration !== undefined) spec.durationS = parseDuration(args.duration, fail('--duration'));
   if (args.frames !== undefined) spec.frames = checkFrames(asValue(args.frames), fail('--frames'));
   if (args.to?.length) spec.to = args.to.map((o) => checkOutput(o, fail('--to')));
+  spec.meta = { ...(await loadConfig()).meta, ...spec.meta, ...Object.fromEntries((args.meta ?? []).map((m) => metaFlag(m, fail('--meta')))) };
+  if (args['hdf5-compression'] !== undefined) spec.hdf5Compression = checkCompression(args['hdf5-compression'], fail('--hdf5-compression'));
   if (args['record-on-camera']) {
     if (spec.to.length) fail('--record-on-camera')('records on each camera\'s own storage, so it takes no outputs: leave out --to (and "to" in the session file), or --record-on-camera');
     if (spec.frames !== undefined) fail('--frames')('is for live captures; a recording on the camera stops after --duration');
@@ -95,6 +102,7 @@ function printText(run: CaptureRun, outputs: CaptureOutput[], error: OmvError | 
   for (const c of run.cameras) {
     process.stdout.write(`${c.camera}: ${c.frames} frames, ${c.dropped} dropped, ${(c.bytes / 1e6).toFixed(1)} MB, ${c.fps.toFixed(1)} fps\n`);
     if (c.lost) process.stdout.write(`  ${describeLoss(c.camera, c.lost)}\n`);
+    for (const w of c.warnings ?? []) process.stdout.write(`  warning: ${w}\n`);
   }
   for (const o of outputs) process.stdout.write(`${o.kind.padEnd(7)} → ${o.path}${o.error ? ` NOT COMPLETE: ${o.error}${o.left ? ` (what it holds is in ${o.left})` : ''}` : ''}\n`);
   if (error) process.stderr.write(`omvd: ${error.message}\n`);
@@ -106,7 +114,7 @@ export const captureCommand: CommandModule<object, Args> = {
   builder: (y) =>
     linkOptions(y)
       .option('port', { type: 'string', array: true, describe: 'camera serial port (repeat for several; default: every OpenMV camera found)' })
-      .option('session', { type: 'string', describe: 'a session file, JSON (or YAML if named .yaml/.yml): {"cameras": [{"port", "pixformat", "framesize", "fps", "live_slots", "exposure_us", "gain_db"}], "duration", "frames", "to", "tags"}; flags override its fields' })
+      .option('session', { type: 'string', describe: 'a session file, JSON (or YAML if named .yaml/.yml): {"cameras": [{"port", "pixformat", "framesize", "fps", "live_slots", "exposure_us", "gain_db"}], "duration", "frames", "to", "tags", "meta", "hdf5_compression"}; flags override its fields' })
       .option('duration', { type: 'string', describe: 'how long: 30s, 1m30s, 250ms, 0.5h (or seconds)' })
       .option('frames', { type: 'string', describe: 'stop each camera after this many frames' })
       .option('fps', { type: 'string', describe: 'frame rate for every camera, 0 < fps ≤ 240 (default 30)' })
@@ -117,7 +125,9 @@ export const captureCommand: CommandModule<object, Args> = {
       .option('exposure-us', { type: 'string', describe: 'fixed exposure in microseconds, where the sensor allows it (default: automatic)' })
       .option('gain-db', { type: 'string', describe: 'fixed gain, 0 to 48 dB, where the sensor allows it (default: automatic)' })
       .option('record-on-camera', { type: 'boolean', default: false, describe: 'start a recording of --duration on each camera\'s own storage instead, and return (no --to); omvd sync or the daemon copies it later' })
-      .option('to', { type: 'string', array: true, describe: 'outputs: hdf5:PATH (one file, a group per camera), trace:DIR (roverd, a sensor per camera), video:DIR (an MJPEG AVI per camera), records:PATH (JSON Lines)' })
+      .option('to', { type: 'string', array: true, describe: 'outputs: hdf5:PATH (one file, a group per camera), rtdc:DIR (an .rtdc file per camera, for dclab), trace:DIR (roverd, a sensor per camera), video:DIR (an MJPEG AVI per camera), records:PATH (JSON Lines)' })
+      .option('meta', { type: 'string', array: true, describe: 'dclab metadata for the HDF5 outputs, section:key=value (repeat): your setup, e.g. setup:medium=water imaging:pixel size=0.34; over the session file\'s "meta" and the config file\'s' })
+      .option('hdf5-compression', { type: 'string', describe: `HDF5 compression: ${HDF5_COMPRESSIONS.join(', ')} (default gzip, which Debian's h5py reads without plugins; zstd is dcnum's, smaller, and needs hdf5plugin to read)` })
       .option('force', { type: 'boolean', default: false, describe: 'replace outputs that exist (once the new capture is done), and delete .part files a killed capture left' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON line: outputs, each camera\'s frames, drops, rate and whether it went away' })
       .example('$0 capture --port /dev/ttyACM0 --port /dev/ttyACM1 --duration 30s --fps 60 --to hdf5:run.h5 --to trace:run', 'two cameras, 30 s, into one HDF5 file and one trace')
@@ -131,7 +141,11 @@ export const captureCommand: CommandModule<object, Args> = {
       if (await servingDaemon(setups, daemons)) throw new UsageError('--record-on-camera does not work through the daemon yet: stop the daemon for it, or capture live (the daemon runs live captures)');
       const started = await recordOnCameras(setups, spec.durationS!, client);
       if (args.json) process.stdout.write(`${JSON.stringify({ ok: true, recordingOnCamera: started, seconds: spec.durationS })}\n`);
-      else for (const s of started) process.stdout.write(`${s.camera}: recording ${s.recording} for ${spec.durationS} s on the camera; omvd sync (or the daemon) copies it when it is done\n`);
+      else
+        for (const s of started) {
+          process.stdout.write(`${s.camera}: recording ${s.recording} for ${spec.durationS} s on the camera; omvd sync (or the daemon) copies it when it is done\n`);
+          for (const w of s.warnings ?? []) process.stdout.write(`  warning: ${w}\n`);
+        }
       return;
     }
     const outputs = parseOutputs(spec.to, args.session ?? 'command line');
@@ -146,7 +160,7 @@ export const captureCommand: CommandModule<object, Args> = {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    const sinks = await openOutputs(outputs, spec.tags, cameras[0]?.fps ?? 30);
+    const sinks = await openOutputs(outputs, { tags: spec.tags, meta: spec.meta, fps: cameras[0]?.fps ?? 30, ...(spec.hdf5Compression ? { compression: spec.hdf5Compression } : {}) });
     const rate = new RateMeter();
     let diskFull: OmvError | undefined;
     const unwatch = watchFreeSpace(outputs.map((o) => dirname(o.path)), () => rate.perSecond(), (err) => {

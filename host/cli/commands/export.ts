@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { OmvError } from '../../../protocol/errors.js';
 import { ConfigError, configPath, loadConfig } from '../../config/config.js';
+import { metaFlag } from '../../datasets/meta.js';
+import { HDF5_COMPRESSIONS, type Hdf5Compression } from '../../writers/hdf5/compression.js';
 import { DEFAULT_EXPORT_FORMATS, EXPORT_FORMATS, exportRecording, recordingsAt, type ExportFormat, type ExportSummary } from '../../export/export.js';
 import { outTarget, verifiedRecordings, type ExportTarget } from '../../export/targets.js';
 import { exitCodeFor } from '../exit-codes.js';
@@ -14,6 +16,8 @@ interface Args {
   'start-time'?: string;
   force: boolean;
   'trace-video': boolean;
+  meta?: string[];
+  'hdf5-compression'?: Hdf5Compression;
   json: boolean;
 }
 
@@ -66,7 +70,9 @@ export const exportCommand: CommandModule<object, Args> = {
       })
       .option('out', { type: 'string', describe: 'folder for the outputs, created if missing (default: beside each recording); a file name (run.h5, clip.avi, log.jsonl) for one recording and that one format' })
       .option('start-time', { type: 'string', describe: 'time of the first frame, epoch seconds or ISO 8601 (default: file time minus the recording\'s length)' })
-      .option('trace-video', { type: 'boolean', default: false, describe: 'blob traces also get camera/video.avi (roverd\'s mjpg channel: the same JPEGs in an MJPEG AVI)' })
+      .option('trace-video', { type: 'boolean', default: true, describe: 'blob traces also get camera/video.avi, roverd\'s mjpg channel (the same JPEGs in an MJPEG AVI), which its Camera sensor and validator expect; --no-trace-video leaves it out' })
+      .option('meta', { type: 'string', array: true, describe: 'dclab metadata for the .rtdc files, section:key=value (repeat): your setup, e.g. setup:medium=water "imaging:pixel size=0.34"; over the config file\'s "meta"' })
+      .option('hdf5-compression', { type: 'string', choices: HDF5_COMPRESSIONS, describe: 'HDF5 compression (default gzip, which Debian\'s h5py reads without plugins; zstd is dcnum\'s, smaller, and needs hdf5plugin to read)' })
       .option('force', { type: 'boolean', default: false, describe: 'export again and replace outputs that exist, complete ones too (after the new ones are complete)' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON line: each recording\'s outputs, and what failed' })
       .example('$0 export cam1/rec_0001.bin', 'writes cam1/rec_0001/ (roverd trace) and cam1/rec_0001.rtdc')
@@ -78,7 +84,9 @@ export const exportCommand: CommandModule<object, Args> = {
     const startTime = args['start-time'] === undefined ? undefined : parseStartTime(args['start-time']);
     const unknown = args.to?.find((f) => !EXPORT_FORMATS.includes(f));
     if (unknown !== undefined) throw new OmvError('EUSAGE', `--to ${unknown}: not a format; give any of ${EXPORT_FORMATS.join(', ')}`);
-    const to = args.to ?? (await loadConfig()).export.formats;
+    const config = await loadConfig();
+    const to = args.to ?? config.export.formats;
+    const meta = { ...config.meta, ...Object.fromEntries((args.meta ?? []).map((m) => metaFlag(m, (message) => { throw new OmvError('EUSAGE', `--meta ${message}`); }))) };
     if (to.length === 0) throw new ConfigError(configPath(), 'export.formats', 'is empty, and no --to was given: name the formats to export to');
     const input = args.input === undefined ? undefined : resolve(args.input);
     const targets: ExportTarget[] = input === undefined ? await verifiedRecordings(args.missing!) : (await recordingsAt(input)).map((path) => ({ path }));
@@ -102,6 +110,8 @@ export const exportCommand: CommandModule<object, Args> = {
           ...(startTime === undefined ? {} : { startTime }),
           force: args.force,
           traceVideo: args['trace-video'],
+          meta,
+          ...(args['hdf5-compression'] ? { compression: args['hdf5-compression'] } : {}),
           signal: controller.signal,
           ...(progress ? { onProgress: (n: number, total: number) => process.stderr.write(`\r${target.path}: ${n}/${total} frames`) } : {}),
         });

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { BOARD_IDS, BOARDS, DEFAULT_BOARD, type BoardId } from '../../sim/boards.js';
-import { servePty } from '../../sim/pty.js';
+import { checkPtyPath, servePty } from '../../sim/pty.js';
 import { SCENE_PIXFORMATS, type ScenePixformat } from '../../sim/scene.js';
 import { FRAME_SIZES, VirtualCamera, type FrameSizeName } from '../../sim/virtual-camera.js';
 
@@ -48,6 +48,8 @@ export const simCommand: CommandModule<object, Args> = {
       .example('$0 sim --pty /tmp/cam2 --sd ./sd2 --pixformat JPEG', 'a second camera beside the first, with its own SD card and id')
       .example('$0 sim --pty ./cam --board RT1062 --sd-mb 64', 'a high-speed RT1062 whose 64 MB card can fill up') as never,
   handler: async (args) => {
+    const path = resolve(args.pty);
+    checkPtyPath(path); // before the camera boots: a bad path fails at once
     const camera = await VirtualCamera.start({
       fps: args.fps,
       pixformat: args.pixformat,
@@ -61,8 +63,10 @@ export const simCommand: CommandModule<object, Args> = {
       ...(args.scripts === undefined ? {} : { scriptsDir: resolve(args.scripts) }),
       onLog: args.quiet ? () => {} : (line) => process.stderr.write(`[camera] ${line}\n`),
     });
-    const path = resolve(args.pty);
-    const pty = await servePty(camera.link, path);
+    const pty = await servePty(camera.link, path).catch(async (e: unknown) => {
+      await camera.stop();
+      throw e;
+    });
     const baud = args.link === 'native' ? 921600 : 115200;
     if (args.json) process.stdout.write(`${JSON.stringify({ ok: true, path, device: pty.device, sd: camera.sdDir, id: camera.uid, link: args.link, baud, board: args.board })}\n`);
     else process.stdout.write(`virtual ${camera.board.product} ${camera.uid} serving on ${path} (${pty.device}); open it at ${baud} baud\nSD card: ${camera.sdDir}\nCtrl-C stops it (recordings are closed first).\n`);

@@ -1,5 +1,5 @@
 /// <reference path="./h5wasm-plugins.d.ts" />
-import h5wasm from 'h5wasm/node';
+import type h5wasm from 'h5wasm/node';
 import { Hdf5Error } from './errors.js';
 
 export type H5Module = Awaited<typeof h5wasm.ready>;
@@ -9,11 +9,15 @@ export type H5Group = InstanceType<typeof h5wasm.Group>;
 
 let ready: Promise<{ h5: typeof h5wasm; module: H5Module }> | undefined;
 
-/** h5wasm, loaded once, with HDF5 errors turned into exceptions (by default they only print HDF5-DIAG). */
+/**
+ * h5wasm, loaded once by the first file (not at start: it costs every command half a second), with HDF5 errors
+ * turned into exceptions (by default they only print HDF5-DIAG).
+ */
 export function loadH5(): Promise<{ h5: typeof h5wasm; module: H5Module }> {
-  ready ??= h5wasm.ready.then((module) => {
+  ready ??= import('h5wasm/node').then(async ({ default: h5 }) => {
+    const module = await h5.ready;
     module.activate_throwing_error_handler();
-    return { h5: h5wasm, module };
+    return { h5, module };
   });
   return ready;
 }

@@ -72,7 +72,7 @@ function apply(w: Hdf5Writer, setup: WorkerSetup, item: Exclude<ToWorker, { type
       for (const [name, data] of Object.entries(item.chunks)) w.storeFeatureChunk(name, data, item.group);
       return;
     case 'attrs':
-      return w.setAttrs(item.attrs);
+      return w.setAttrs(item.attrs, item.group);
     case 'log':
       return w.storeLog(item.name, item.lines, item.override);
     case 'table':

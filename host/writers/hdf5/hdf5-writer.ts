@@ -16,6 +16,11 @@ export interface Hdf5WriterOptions {
   /** gzip 1–9 (1 by default), zstd 1–22 (5 by default, as dcnum). */
   level?: number;
   attrs?: Attrs;
+  /**
+   * Whether the file is one measurement with its features in /events (the default): then /events/index and
+   * `experiment:event count` are the writer's. A file of several groups (one per camera, say) passes false.
+   */
+  rtdc?: boolean;
 }
 
 export interface Hdf5Summary {
@@ -44,6 +49,7 @@ export class Hdf5Writer {
     private readonly module: H5Module,
     private readonly file: H5File,
     private readonly filter: FilterArgs,
+    private readonly rtdc: boolean,
   ) {}
 
   static async open(path: string, options: Hdf5WriterOptions = {}): Promise<Hdf5Writer> {
@@ -58,9 +64,9 @@ export class Hdf5Writer {
     } catch (err) {
       throw hdf5Failure(`create ${part}`, err);
     }
-    const writer = new Hdf5Writer(path, module, file, filter);
+    const writer = new Hdf5Writer(path, module, file, filter, options.rtdc ?? true);
     try {
-      writer.commit('create /events/index', () => writer.createFeature('events', 'index', [], 'u8'));
+      if (writer.rtdc) writer.commit('create /events/index', () => writer.createFeature('events', 'index', [], 'u8'));
       if (options.attrs) writer.setAttrs(options.attrs);
     } catch (err) {
       writer.abort();
@@ -146,17 +152,22 @@ export class Hdf5Writer {
     return key;
   }
 
-  /** Sets root attributes (replacing existing ones). Every name must be `section:key`; none is set if one is not. */
-  setAttrs(attrs: Attrs): void {
+  /**
+   * Sets attributes (replacing existing ones) of the root, or of `group` (created if missing: the metadata of one
+   * camera's group, say). Every name must be `section:key`; none is set if one is not.
+   */
+  setAttrs(attrs: Attrs, group?: string): void {
     this.assertOpen();
     const entries = Object.entries(attrs);
     for (const [name] of entries) checkAttrName(name);
-    this.commit('set root attributes', () => {
+    if (group !== undefined && !NAME.test(group)) throw new Hdf5Error('EHDF5', `group name "${group}" must be non-empty, without "/" and not start with "."`);
+    this.commit(`set attributes of ${group === undefined ? 'the root' : `/${group}`}`, () => {
+      const target = group === undefined ? this.file : this.group(group);
       for (const [name, value] of entries) {
-        if (this.file.attrs[name]) this.file.delete_attribute(name);
-        if (typeof value === 'bigint') this.file.create_attribute(name, safeInteger(name, value), null, '<q');
-        else if (typeof value === 'number') this.file.create_attribute(name, value, null, '<d');
-        else this.file.create_attribute(name, value);
+        if (target.attrs[name]) target.delete_attribute(name);
+        if (typeof value === 'bigint') target.create_attribute(name, safeInteger(name, value), null, '<q');
+        else if (typeof value === 'number') target.create_attribute(name, value, null, '<d');
+        else target.create_attribute(name, value);
       }
     });
   }
@@ -173,8 +184,10 @@ export class Hdf5Writer {
       const count = events[0]?.length ?? 0;
       const odd = events.find((f) => f.length !== count);
       if (odd) throw new Hdf5Error('EHDF5LENGTH', `${this.partPath}: ${events.map((f) => `${f.path} has ${f.length}`).join(', ')} rows; dclab needs every /events feature to have one row per event. The file is left as ${this.partPath}`);
-      this.writeIndex(count);
-      this.setAttrs({ 'experiment:event count': BigInt(count) });
+      if (this.rtdc) {
+        this.writeIndex(count);
+        this.setAttrs({ 'experiment:event count': BigInt(count) });
+      }
       this.guard('close', () => {
         this.file.flush();
         this.file.close();

@@ -3,6 +3,7 @@ import { Hdf5Error } from './errors.js';
 import type { Attrs, Hdf5Summary, Hdf5WriterOptions } from './hdf5-writer.js';
 import { basinText, checkAttrName, type FileBasin } from './rtdc-rules.js';
 import { forThread, WriterChannel } from './writer-channel.js';
+import { warmWorkers } from './worker-thread.js';
 
 export interface ThreadedHdf5WriterOptions extends Hdf5WriterOptions {
   /** Calls queued for the writer thread before the next one waits (16 by default). */
@@ -24,8 +25,13 @@ export class ThreadedHdf5Writer {
 
   static async open(path: string, options: ThreadedHdf5WriterOptions = {}): Promise<ThreadedHdf5Writer> {
     for (const name of Object.keys(options.attrs ?? {})) checkAttrName(name);
-    const { compression, level, attrs } = options;
-    return new ThreadedHdf5Writer(path, await WriterChannel.open({ path, options: { compression, level, attrs } }, options.queueSize ?? 16));
+    const { compression, level, attrs, rtdc } = options;
+    return new ThreadedHdf5Writer(path, await WriterChannel.open({ path, options: { compression, level, attrs, rtdc } }, options.queueSize ?? 16));
+  }
+
+  /** Starts writer threads ahead of the files that will need them: a file opened later then waits for no thread's start. */
+  static prepare(threads = 1): void {
+    warmWorkers(threads);
   }
 
   get partPath(): string {
@@ -60,10 +66,11 @@ export class ThreadedHdf5Writer {
     return this.channel.send([{ msg: { type: 'chunks', group, chunks: out }, transfer: [...transfer] }]);
   }
 
-  async setAttrs(attrs: Attrs): Promise<void> {
+  /** Attributes of the root, or of `group` (see Hdf5Writer.setAttrs). */
+  async setAttrs(attrs: Attrs, group?: string): Promise<void> {
     this.channel.assertOpen();
     for (const name of Object.keys(attrs)) checkAttrName(name);
-    return this.channel.send([{ msg: { type: 'attrs', attrs }, transfer: [] }]);
+    return this.channel.send([{ msg: { type: 'attrs', attrs, ...(group === undefined ? {} : { group }) }, transfer: [] }]);
   }
 
   async storeLog(name: string, lines: string[], override = false): Promise<void> {

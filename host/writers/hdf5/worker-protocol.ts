@@ -29,7 +29,7 @@ export type ToWorker =
   | { type: 'event'; frame: number; values: Record<string, AnyTypedArray> }
   | { type: 'require'; feature: QueueFeature }
   | { type: 'chunks'; group: string; chunks: Record<string, AnyTypedArray> }
-  | { type: 'attrs'; attrs: Attrs }
+  | { type: 'attrs'; attrs: Attrs; group?: string }
   | { type: 'log'; name: string; lines: string[]; override: boolean }
   | { type: 'table'; name: string; columns: Record<string, AnyTypedArray> }
   | { type: 'basin'; basin: FileBasin }

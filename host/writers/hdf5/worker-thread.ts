@@ -16,6 +16,15 @@ export function acquireWorker(): Worker {
   return worker;
 }
 
+/** Starts threads until `count` are idle, so files opened later (a capture's, at each camera's first frame) wait for none. */
+export function warmWorkers(count: number): void {
+  while (idle.length < Math.min(count, MAX_IDLE)) {
+    const worker = start();
+    worker.unref();
+    idle.push(worker);
+  }
+}
+
 /** Hands back a thread that finished its file (reported done, aborted or a caught error) and is waiting for the next. */
 export function releaseWorker(worker: Worker): void {
   if (idle.length >= MAX_IDLE) {

@@ -35,6 +35,24 @@ print(json.dumps({c: {"sha": hashlib.sha256(f[c]["image"][:].tobytes()).hexdiges
     });
   });
 
+  it('a file of camera groups (rtdc: false) has no /events and no event count; each group gets its own attributes', async () => {
+    const path = tmpFile('groups-attrs.h5');
+    const w = await ThreadedHdf5Writer.open(path, { rtdc: false, attrs: { 'experiment:sample': 'two cameras' } });
+    await w.requireFeature('frame', [], 'u8', 'cam_a');
+    await w.storeFeatureChunk('frame', BigUint64Array.of(0n, 1n, 2n), 'cam_a');
+    await w.setAttrs({ 'experiment:event count': 3n, 'imaging:frame rate': 30, 'setup:identifier': 'OpenMV a' }, 'cam_a');
+    await w.setAttrs({ 'experiment:event count': 0n }, 'cam_b');
+    await w.close();
+    const out = h5py<Record<string, unknown>>(`
+print(json.dumps({"keys": sorted(f.keys()), "root": sorted(f.attrs.keys()), "a": {k: [type(v).__name__, v.item() if hasattr(v, "item") else v] for k, v in f["cam_a"].attrs.items()}, "b": int(f["cam_b"].attrs["experiment:event count"])}))`, path);
+    expect(out).toEqual({
+      keys: ['cam_a', 'cam_b'],
+      root: ['experiment:sample'],
+      a: { 'experiment:event count': ['int64', 3], 'imaging:frame rate': ['float64', 30], 'setup:identifier': ['str', 'OpenMV a'] },
+      b: 0,
+    });
+  });
+
   it('transfers arrays that own their buffer, and copies views the caller may reuse', async () => {
     const path = tmpFile('transfer.h5');
     const w = await ThreadedHdf5Writer.open(path);

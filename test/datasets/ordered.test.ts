@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OrderedPipeline } from '../../host/capture/ordered.js';
+import { OrderedPipeline } from '../../host/datasets/ordered.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
