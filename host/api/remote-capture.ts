@@ -1,4 +1,5 @@
 import { OmvError } from '../../protocol/errors.js';
+import type { IncomingMessage } from 'node:http';
 import type { LiveFrame } from '../capture/live.js';
 import { CaptureFailedError, type CameraSetup, type CameraSummary } from '../capture/session.js';
 import { CAMERA_FIELDS, type CameraField, type SessionSpec } from '../capture/session-file.js';
@@ -34,6 +35,18 @@ export interface RemoteCaptureOptions {
  * still arrive. A sink that fails stops the capture the same way.
  */
 export async function captureThroughDaemon(daemon: DaemonClient, doc: Record<string, unknown>, o: RemoteCaptureOptions): Promise<CameraSummary[]> {
+  let res: IncomingMessage;
+  try {
+    res = await refusedOrStream(daemon, doc);
+  } catch (e) {
+    for (const sink of o.sinks) await sink.abort().catch(() => {}); // as runSession does when no camera could start
+    throw e;
+  }
+  return follow(daemon, res, o);
+}
+
+/** The capture's frame stream, or the daemon's refusal (a busy camera, a wrong document) thrown with its code. */
+async function refusedOrStream(daemon: DaemonClient, doc: Record<string, unknown>): Promise<IncomingMessage> {
   const res = await daemon.open('POST', '/api/v1/captures', doc, { accept: FRAMES_TYPE });
   if (!(res.headers['content-type'] ?? '').startsWith(FRAMES_TYPE)) {
     let text = '';
@@ -47,6 +60,11 @@ export async function captureThroughDaemon(daemon: DaemonClient, doc: Record<str
     })();
     throw new OmvError(body.error?.code ?? 'EDAEMON', body.error?.message ?? `the daemon on ${daemon.socket} refused the capture (HTTP ${res.statusCode})`);
   }
+  return res;
+}
+
+/** Feeds the stream's frames to the sinks, and finishes them as runSession would have. */
+async function follow(daemon: DaemonClient, res: IncomingMessage, o: RemoteCaptureOptions): Promise<CameraSummary[]> {
   let id: string | null = null;
   let sinkFailure: unknown;
   let stopAsked = false;
@@ -58,6 +76,7 @@ export async function captureThroughDaemon(daemon: DaemonClient, doc: Record<str
   o.signal.addEventListener('abort', stop, { once: true });
   let end: { cameras: CameraSummary[]; failure?: { code: string; message: string; afterFrames: boolean } } | null = null;
   let frames = 0;
+  let broken: OmvError | undefined;
   try {
     for await (const record of readFrames(res)) {
       if (record.type === 'started') {
@@ -79,13 +98,12 @@ export async function captureThroughDaemon(daemon: DaemonClient, doc: Record<str
       } else end = record.end;
     }
   } catch (e) {
-    if (!(e instanceof OmvError)) throw new DaemonGoneError(daemon.socket, (e as Error).message);
-    throw e;
+    broken = e instanceof OmvError ? e : new DaemonGoneError(daemon.socket, (e as Error).message);
   } finally {
     o.signal.removeEventListener('abort', stop);
   }
   const remote = end?.failure ? new OmvError(end.failure.code, end.failure.message) : undefined;
-  const failure = sinkFailure ?? remote ?? (end ? undefined : new DaemonGoneError(daemon.socket, 'the capture\'s frame stream ended before the capture did'));
+  const failure = sinkFailure ?? remote ?? broken ?? (end ? undefined : new DaemonGoneError(daemon.socket, 'the capture\'s frame stream ended before the capture did'));
   const reached = frames > 0 || (end?.failure?.afterFrames ?? false);
   for (const sink of o.sinks) {
     if (reached || (!failure && !o.signal.aborted)) await sink.finish();
