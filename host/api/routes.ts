@@ -1,4 +1,6 @@
 import { OmvError } from '../../protocol/errors.js';
+import type { CameraSetup } from '../capture/session.js';
+import { CAMERA_FIELDS, checkCameraField, parseDuration, SessionFileError, type CameraField } from '../capture/session-file.js';
 import type { CameraJson, DaemonCamera } from '../daemon/camera.js';
 import type { Captures } from '../daemon/captures.js';
 import type { Daemon } from '../daemon/daemon.js';
@@ -57,6 +59,19 @@ function flags<K extends string>(r: ApiRequest, known: readonly K[]): Partial<Re
     if (typeof v !== 'boolean') throw new ApiError(400, 'EUSAGE', `"${k}" must be true or false`);
   }
   return body as Partial<Record<K, boolean>>;
+}
+
+/** `POST …/record`: {"duration", and the camera fields of a session document}, each checked as there. */
+function recordRequest(body: Record<string, unknown>): { durationS: number; setup: CameraSetup } {
+  const fail = (field: string) => (msg: string): never => {
+    throw new SessionFileError('the record request', field, msg);
+  };
+  const fields = ['duration', ...Object.keys(CAMERA_FIELDS)];
+  for (const k of Object.keys(body)) if (!fields.includes(k)) fail(k)(`is not a field here (known: ${fields.join(', ')})`);
+  if (body.duration === undefined) fail('duration')('is needed: the camera stops by itself after it');
+  const setup: CameraSetup = {};
+  for (const field of Object.keys(CAMERA_FIELDS) as CameraField[]) if (body[field] !== undefined) Object.assign(setup, checkCameraField(field, body[field], fail(field)));
+  return { durationS: parseDuration(body.duration, fail('duration')), setup };
 }
 
 /** The API's routes over the daemon. Every JSON answer is what the matching command prints with --json. */
@@ -134,6 +149,14 @@ export function apiRoutes(hub: Hub): Route[] {
         }
         const summary = await c.syncNow(options);
         return { json: syncDoc(daemon.options.root, [summary], [], { dryRun: options.dryRun === true }) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/cameras/:camera/record',
+      handle: async (r) => {
+        const { durationS, setup } = recordRequest(bodyOf(r));
+        return { json: { ok: true, recordingOnCamera: [await cam(r).recordOnCamera(setup, durationS)], seconds: durationS } };
       },
     },
     { method: 'POST', path: '/api/v1/cameras/:camera/pause', handle: async (r) => (flags(r, []), await cam(r).pause(), { json: { ok: true, camera: cam(r).json() } }) },

@@ -5,6 +5,8 @@ import type { Logger } from '../log.js';
 import { fetchCatalog, OMVD_CHANNELS, type Catalog } from '../sync/catalog.js';
 import { syncCamera, type SyncSummary } from '../sync/engine.js';
 import { installScripts } from '../sync/install.js';
+import { startRecording, type OnCameraRecording } from '../capture/on-camera.js';
+import type { CameraSetup } from '../capture/session.js';
 import type { ClientStats } from '../v2/client.js';
 import { CameraLive, type LiveJson } from './camera-live.js';
 import type { DaemonOptions } from './daemon.js';
@@ -276,6 +278,24 @@ export class DaemonCamera {
     this.sync.state = 'idle';
     this.syncSoon();
     this.ctx.events.emit({ type: 'sync.resumed', camera: this.id ?? this.port });
+  }
+
+  /**
+   * Starts a timed recording on the camera's own storage (`omvd capture --record-on-camera`): the camera's live ring
+   * is taken for the two commands that start it (a capture meanwhile is refused, the view makes way, the sync
+   * waits), then the sync follows the growing recording and the view waits for its end.
+   */
+  async recordOnCamera(setup: CameraSetup, seconds: number): Promise<OnCameraRecording> {
+    const hold = 'record-on-camera';
+    this.live.reserve(hold);
+    try {
+      const { client } = await this.live.ready(setup);
+      const started = await startRecording(client, this.port, setup, seconds);
+      this.catalog = await fetchCatalog(client);
+      return started;
+    } finally {
+      this.live.release(hold);
+    }
   }
 
   /**

@@ -113,6 +113,8 @@ describe('the daemon\'s API: who may reach it', () => {
       [session({ cameras: [{ port: sim.path }], to: ['hdf5:../../../tmp/a.h5'] }), 400, 'ESESSIONFILE', /without "\.\."/],
       [session({ cameras: [{ port: sim.path }], to: ['hdf5:/etc/a.h5'] }), 400, 'ESESSIONFILE', /relative to the daemon's captures folder/],
       [session([1, 2]), 400, 'ESESSIONFILE', /JSON object/],
+      [send({ socket }, 'POST', `/api/v1/cameras/${sim.id}/record`, { headers: json, body: '{"duration": "1s", "to": "/etc"}' }), 400, 'ESESSIONFILE', /"to" is not a field here/],
+      [send({ socket }, 'POST', `/api/v1/cameras/${sim.id}/record`, { headers: json, body: '{"fps": 5}' }), 400, 'ESESSIONFILE', /"duration" is needed/],
     ];
     for (const [answer, status, code, why] of hostile) {
       const a = await answer;

@@ -101,7 +101,7 @@ describe('commands through the daemon', () => {
     expect(strip(expectJsonStyle(direct.stdout) as unknown as typeof listed)).toEqual(strip(listed));
   });
 
-  it('a capture through the daemon pauses that camera\'s sync and says so; a second capture of the camera is refused', { timeout: 90_000 }, async () => {
+  it('a capture through the daemon pauses that camera\'s sync and says so; a second capture of the camera is refused; --record-on-camera works through it', { timeout: 90_000 }, async () => {
     daemon = spawnOmvd(['daemon', '--port', sim.path, '--root', root, '--no-export', '--page-port', '0'], env);
     await waitFor(async () => (await get<{ cameras: Cam[] }>('/api/v1/cameras').catch(() => ({ cameras: [] }))).cameras[0]?.state === 'connected', 'the daemon to connect');
     const stream = request({ socketPath: socket, path: '/api/v1/events', headers: { accept: 'application/x-ndjson' } }, (res) => {
@@ -143,6 +143,14 @@ describe('commands through the daemon', () => {
     const synced = at((e) => e.type === 'recording.synced' && e.name === 'rec_0002.bin');
     expect(paused).toBeGreaterThanOrEqual(0);
     expect(paused < resumed && finished < synced && resumed < synced, JSON.stringify(events.map((e) => e.type))).toBe(true);
+
+    // --record-on-camera through the daemon: the same reply as on the port; the daemon then syncs the recording.
+    const onCamera = omvd(['capture', '--record-on-camera', '--port', sim.path, '--duration', '1s', '--fps', '5', '--json'], env);
+    expect(onCamera.status, onCamera.stderr).toBe(0);
+    const started = expectJsonStyle(onCamera.stdout) as unknown as { recordingOnCamera: { camera: string; port: string; recording: string }[]; seconds: number };
+    expect(started).toMatchObject({ seconds: 1, recordingOnCamera: [{ camera: sim.id, port: sim.path, recording: expect.stringMatching(/\.bin$/) }] });
+    const name = started.recordingOnCamera[0]!.recording.split('/').pop()!;
+    await waitFor(() => events.some((e) => e.type === 'recording.synced' && e.name === name), `the daemon to sync ${name} once the camera has finished it`);
   });
 
   it('omvd view opens the daemon\'s page, which shows the camera live with its port, board and format, gone when unplugged, live again when plugged back in', { timeout: 90_000 }, async () => {

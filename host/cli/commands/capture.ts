@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { dirname, resolve } from 'node:path';
-import { recordOnCameras } from '../../capture/on-camera.js';
+import { recordOnCameras, type OnCameraRecording } from '../../capture/on-camera.js';
 import { captureError, stoppedBy, type CaptureRun } from '../../capture/outcome.js';
 import { openOutputs, parseOutputs, prepareOutputs, type CaptureOutput } from '../../capture/outputs.js';
 import { portsOfCameras } from '../../capture/pick-cameras.js';
@@ -15,7 +15,7 @@ import { HDF5_COMPRESSIONS } from '../../writers/hdf5/compression.js';
 import { exitCodeFor } from '../exit-codes.js';
 import type { ClientOptions } from '../../v2/client.js';
 import { captureThroughDaemon, sessionDocument } from '../../api/remote-capture.js';
-import { Daemons } from '../../api/route.js';
+import { connected, Daemons } from '../../api/route.js';
 import type { DaemonClient } from '../../api/client.js';
 import { UsageError } from '../usage-error.js';
 import { cameraPorts, clientOptions, linkOptions, type LinkArgs } from './camera-options.js';
@@ -86,6 +86,18 @@ async function cameraSetups(spec: SessionSpec, settings: Partial<CameraSetup>, i
   return picked.map((c) => ({ ...c, ...settings }));
 }
 
+/** `--record-on-camera` on cameras a daemon serves: it starts each recording on its own connection. */
+async function recordThroughDaemon(daemon: DaemonClient, daemons: Daemons, setups: CameraSetup[], seconds: number): Promise<OnCameraRecording[]> {
+  const started: OnCameraRecording[] = [];
+  for (const setup of setups) {
+    const { port: _p, ...fields } = (sessionDocument([setup], { tags: {} }).cameras as Record<string, unknown>[])[0]!;
+    const id = connected((await daemons.serving(setup.port!))!).id;
+    const reply = await daemon.json<{ recordingOnCamera: OnCameraRecording[] }>('POST', `/api/v1/cameras/${id}/record`, { ...fields, duration: seconds });
+    started.push({ ...reply.recordingOnCamera[0]!, port: setup.port! });
+  }
+  return started;
+}
+
 /** The daemon serving every one of these cameras, or null when none serves any (a mix cannot be one capture). */
 async function servingDaemon(cameras: CameraSetup[], daemons: Daemons): Promise<DaemonClient | null> {
   const served = await Promise.all(cameras.map((c) => daemons.serving(c.port!)));
@@ -138,8 +150,8 @@ export const captureCommand: CommandModule<object, Args> = {
     const daemons = await Daemons.find();
     if (args['record-on-camera']) {
       const setups = await cameraSetups(spec, settings, args.camera, client, daemons);
-      if (await servingDaemon(setups, daemons)) throw new UsageError('--record-on-camera does not work through the daemon yet: stop the daemon for it, or capture live (the daemon runs live captures)');
-      const started = await recordOnCameras(setups, spec.durationS!, client);
+      const daemon = await servingDaemon(setups, daemons);
+      const started = daemon ? await recordThroughDaemon(daemon, daemons, setups, spec.durationS!) : await recordOnCameras(setups, spec.durationS!, client);
       if (args.json) process.stdout.write(`${JSON.stringify({ ok: true, recordingOnCamera: started, seconds: spec.durationS })}\n`);
       else
         for (const s of started) {
