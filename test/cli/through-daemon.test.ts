@@ -56,12 +56,9 @@ afterAll(async () => {
 
 describe('commands through the daemon', () => {
   it('omvd status says "no daemon" (exit 1) when none runs', () => {
-    const r = omvd(['status'], { OMVD_SOCKET: join(work, 'none.sock') });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/no daemon: none answers on .*none\.sock/);
     const j = omvd(['status', '--json'], { OMVD_SOCKET: join(work, 'none.sock') });
     expect(j.status).toBe(1);
-    expect(expectJsonStyle(j.stdout).error).toMatchObject({ code: 'ENODAEMON' });
+    expect(expectJsonStyle(j.stdout).error).toMatchObject({ code: 'ENODAEMON', message: expect.stringMatching(/^no daemon: none answers on .*none\.sock/) });
   });
 
   it('while the daemon holds the camera: status, ls, info and sync --once answer through it', { timeout: 90_000 }, async () => {
@@ -166,9 +163,12 @@ describe('commands through the daemon', () => {
         return r.stdout;
       };
       const live = new RegExp(`${sim.path}[^<]*${sim.id}: OpenMV Cam H7, live, JPEG QVGA 320×240`);
-      let dom = page(); // the page's first look starts the camera's view
+      // Asking for the page's list starts the camera's view, as the page's own first look does.
+      const liveOnPage = (): Promise<void> => waitFor(async () => (await camera()).state === 'connected' && (await get<{ cameras: { state: string }[] }>('/api/v1/view')).cameras[0]?.state === 'live', 'the camera live on the page');
+      await liveOnPage();
+      let dom = page();
       for (let i = 0; i < 2 && !live.test(dom); i++) {
-        await waitFor(async () => (await camera()).state === 'connected' && (await get<{ cameras: { state: string }[] }>('/api/v1/view')).cameras[0]?.state === 'live', 'the camera live on the page');
+        await liveOnPage(); // a starved host may have made the view restart meanwhile
         dom = page();
       }
       expect(dom).toMatch(live);
