@@ -1,16 +1,14 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ImageIoWriter } from '../protocol/imageio/index.js';
-import { Pixformat } from '../protocol/imageio/pixformat.js';
 import { HEADER_SIZE, TRAILER_SIZE } from '../protocol/v2/index.js';
 import { connectCamera } from '../host/discovery/connect.js';
 import { BOARD_IDS, BOARDS, type BoardId } from '../host/sim/boards.js';
 import { fetchCatalog, FileIoctl, OMVD_CHANNELS } from '../host/sync/catalog.js';
 import { syncCamera } from '../host/sync/engine.js';
-import { fmt } from './measure.js';
+import { fmt, writeRecording } from './measure.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../..');
 const MB = 1e6;
@@ -19,18 +17,6 @@ const READ = 32 * 1024;
 /** A CHANNEL_READ request on the wire: header, 8 bytes of offset and length, CRC-32. */
 const REQUEST = HEADER_SIZE + 8 + TRAILER_SIZE;
 
-function writeRecording(path: string, bytes: number): number {
-  const fd = openSync(path, 'w');
-  const writer = new ImageIoWriter();
-  writeSync(fd, writer.header());
-  const data = new Uint8Array(320 * 240);
-  for (let i = 0; writer.bytesWritten < bytes; i++) {
-    data.fill(i & 0xff, 0, 1024);
-    writeSync(fd, writer.frame({ elapsedMs: 33, width: 320, height: 240, pixformat: Pixformat.GRAYSCALE, data }));
-  }
-  closeSync(fd);
-  return writer.bytesWritten;
-}
 
 async function startSim(work: string, board: BoardId): Promise<{ path: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'host/cli/main.ts'), 'sim', '--json', '--quiet', '--board', board, '--pty', join(work, 'cam'), '--sd', join(work, 'sd')], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,3 +1,7 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { ImageIoWriter } from '../protocol/imageio/index.js';
+import { Pixformat } from '../protocol/imageio/pixformat.js';
+
 /** Shared timing helpers for benches: each figure is the best of several runs, after a warm-up run. */
 export interface Rate {
   bytes: number;
@@ -31,4 +35,18 @@ export function reads(stream: Uint8Array, size: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let at = 0; at < stream.length; at += size) out.push(stream.subarray(at, at + size));
   return out;
+}
+
+/** A recording of `bytes` (about) of 320×240 grayscale frames, written without holding it in memory. */
+export function writeRecording(path: string, bytes: number): number {
+  const fd = openSync(path, 'w');
+  const writer = new ImageIoWriter();
+  writeSync(fd, writer.header());
+  const data = new Uint8Array(320 * 240);
+  for (let i = 0; writer.bytesWritten < bytes; i++) {
+    data.fill(i & 0xff, 0, 1024);
+    writeSync(fd, writer.frame({ elapsedMs: 33, width: 320, height: 240, pixformat: Pixformat.GRAYSCALE, data }));
+  }
+  closeSync(fd);
+  return writer.bytesWritten;
 }

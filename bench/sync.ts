@@ -1,38 +1,23 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ImageIoWriter } from '../protocol/imageio/index.js';
-import { Pixformat } from '../protocol/imageio/pixformat.js';
 import { connectCamera } from '../host/discovery/connect.js';
 import { fetchCatalog, FileIoctl, OMVD_CHANNELS } from '../host/sync/catalog.js';
 import { syncCamera } from '../host/sync/engine.js';
 import { busyCores } from '../test/support/busy.js';
 import { noisyPty } from '../test/support/noisy-link.js';
-import { fmt } from './measure.js';
+import { fmt, writeRecording } from './measure.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../..');
 const MB = 1e6;
 
-/** A recording of `bytes` (about) of 320×240 grayscale frames, written without holding it in memory. */
-export function writeRecording(path: string, bytes: number): number {
-  const fd = openSync(path, 'w');
-  const writer = new ImageIoWriter();
-  writeSync(fd, writer.header());
-  const data = new Uint8Array(320 * 240);
-  for (let i = 0; writer.bytesWritten < bytes; i++) {
-    data.fill(i & 0xff, 0, 1024);
-    writeSync(fd, writer.frame({ elapsedMs: 33, width: 320, height: 240, pixformat: Pixformat.GRAYSCALE, data }));
-  }
-  closeSync(fd);
-  return writer.bytesWritten;
-}
 
 const OMVD = join(REPO, 'dist/host/cli/main.js');
 
 /** The virtual camera, a high-speed RT1062 (so that the pty, not a modelled USB link, is the limit), at a higher priority (as root): it stands for a camera's own processor, which host load does not slow. */
-export async function startSim(work: string, sd = join(work, 'sd'), pty = join(work, 'cam')): Promise<{ path: string; stop(): Promise<void> }> {
+async function startSim(work: string, sd = join(work, 'sd'), pty = join(work, 'cam')): Promise<{ path: string; stop(): Promise<void> }> {
   const child = spawn('nice', ['-n', '-10', process.execPath, OMVD, 'sim', '--json', '--quiet', '--board', 'RT1062', '--pty', pty, '--sd', sd], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((ok, fail) => {
     let out = '';

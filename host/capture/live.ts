@@ -1,4 +1,5 @@
 import { OmvError } from '../../protocol/errors.js';
+import type { DatasetFrame } from '../datasets/frame.js';
 import type { V2Client } from '../v2/client.js';
 import { V2StatusError } from '../v2/errors.js';
 import { OMVD_CHANNELS, requireChannel } from '../sync/catalog.js';
@@ -7,21 +8,11 @@ export const LiveIoctl = { SELECT: 1 } as const;
 const RECORD_HEADER = 32;
 const MAX_RECORD = 16 * 1024 * 1024;
 
-/** One frame taken from a camera's live ring. */
-export interface LiveFrame {
-  /** Sequence number since the camera's capture started (0, 1, 2, …). */
-  seq: number;
-  /** time.ticks_ms() on the camera when it took the frame (wraps at 2^32). */
-  cameraMs: number;
-  /** Host clock (epoch seconds) when the frame arrived. */
-  hostTime: number;
-  width: number;
-  height: number;
-  pixformat: number;
-  data: Uint8Array;
-  /** Frames the ring overwrote before the host could read them, just before this one. */
-  missedBefore: number[];
-}
+/**
+ * One frame taken from a camera's live ring: a dataset frame (host/datasets) whose host time is its arrival, and
+ * whose missedBefore are the frames the ring overwrote before the host could read them.
+ */
+export type LiveFrame = DatasetFrame;
 
 export class LiveFrameError extends OmvError {
   constructor(message: string) {

@@ -8,6 +8,7 @@ export class OrderedPipeline<T, R> {
   private readonly inFlight: Promise<R>[] = [];
   private consuming: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | undefined;
+  private stopped = false;
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -25,7 +26,7 @@ export class OrderedPipeline<T, R> {
     this.inFlight.push(result);
     this.consuming = this.consuming.then(async () => {
       try {
-        if (!this.failure) await this.consume(await result);
+        if (!this.failure && !this.stopped) await this.consume(await result);
       } catch (error) {
         this.failure ??= { error };
       } finally {
@@ -38,6 +39,12 @@ export class OrderedPipeline<T, R> {
   async drain(): Promise<void> {
     await this.consuming;
     this.check();
+  }
+
+  /** Hands nothing more to `consume` and waits until it is out of it: then what it writes to can be removed. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.consuming;
   }
 
   private check(): void {

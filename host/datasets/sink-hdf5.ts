@@ -65,6 +65,7 @@ export async function hdf5Sink(path: string, info: DatasetInfo): Promise<Dataset
         () => w.close(),
       ]),
     async abort() {
+      await pipe.stop();
       await w.abort();
       await rm(w.partPath, { force: true });
     },

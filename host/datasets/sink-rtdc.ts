@@ -81,6 +81,7 @@ export async function rtdcSink(output: string, info: DatasetInfo & { keepColour?
         ...(many ? [() => publishDir(dir, output, info.elsewhere)] : []),
       ]),
     async abort() {
+      await pipe.stop(); // a camera's first frame still on its way would create its file after the removal
       for (const file of single ? [single] : files.values()) {
         await file.w.abort();
         await rm(file.w.partPath, { force: true });

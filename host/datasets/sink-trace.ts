@@ -124,7 +124,10 @@ export async function traceSink(dir: string, info: DatasetInfo, options: TraceOp
         },
         () => publishDir(part, dir, info.elsewhere),
       ]),
-    abort: () => rm(part, { recursive: true, force: true }),
+    async abort() {
+      await pipe.stop(); // a frame still being written would put files back into the folder removed
+      await rm(part, { recursive: true, force: true });
+    },
   };
 }
 

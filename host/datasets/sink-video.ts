@@ -77,6 +77,7 @@ export async function videoSink(output: string, info: DatasetInfo): Promise<Data
         ...(many ? [() => publishDir(part, output, info.elsewhere)] : []),
       ]),
     async abort() {
+      await pipe.stop();
       for (const { writer } of cameras.values()) await writer.abandon();
       if (many) await rm(part, { recursive: true, force: true });
       else await removeParts(part, 0);

@@ -27,6 +27,11 @@ export interface LinkStats {
   timeouts: number;
   /** Packets that belonged to an earlier attempt (late replies, stray fragments): dropped, never delivered. */
   stale: number;
+  /**
+   * Late replies taken by the retry of the very request they answer: a read of stdout empties what it reads, so the
+   * late answer to the first attempt is the only copy of that text.
+   */
+  late: number;
   /** Packets that failed a CRC check. */
   crcErrors: number;
   events: number;
@@ -61,6 +66,8 @@ export class V2DamagedReplyError extends V2ProtocolError {
 interface Pending {
   opcode: number;
   chan: number;
+  /** The request's payload: a late reply answers only a retry of the same request. */
+  request: Uint8Array;
   /** The sequence number the next packet of the reply must carry (the request's, then one more per fragment). */
   nextSeq: number;
   maxReply: number;
@@ -102,6 +109,10 @@ export class V2Link {
   private expected = 0;
   private crc = true;
   private pending: Pending | null = null;
+  /** The last attempt that got no reply in time, while its reply may still come (followed as a second reply). */
+  private abandoned: Pending | null = null;
+  /** That reply, whole and intact, for the retry of the same request to take. */
+  private lateReply: { opcode: number; chan: number; request: Uint8Array; reply: Uint8Array } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private closed: string | null = null;
   /** An earlier attempt may still have packets on the way: fence before the next one. */
@@ -114,7 +125,7 @@ export class V2Link {
   lastByteAt = performance.now();
   /** One wait per opcode: the camera takes longer for some (a ctl command starting the sensor) than for reads. */
   private readonly timers = new Map<number, ReplyTimer>();
-  readonly stats: LinkStats = { requests: 0, damaged: 0, timeouts: 0, stale: 0, crcErrors: 0, events: 0, packetsIn: 0, packetsOut: 0, wireBytesIn: 0, wireBytesOut: 0, payloadBytesIn: 0, droppedBytes: 0 };
+  readonly stats: LinkStats = { requests: 0, damaged: 0, timeouts: 0, stale: 0, late: 0, crcErrors: 0, events: 0, packetsIn: 0, packetsOut: 0, wireBytesIn: 0, wireBytesOut: 0, payloadBytesIn: 0, droppedBytes: 0 };
   private readonly maxWaitMs: number;
   private readonly onData = (data: Uint8Array): void => this.receive(data);
   private readonly onClose = (): void => this.close('the port closed (camera unplugged?)');
@@ -180,10 +191,21 @@ export class V2Link {
 
   private attempt(opcode: number, chan: number, payload: Uint8Array, options: AttemptOptions): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new V2ClosedError(this.closed));
+    const late = this.lateReply;
+    if (late && late.opcode === opcode && late.chan === chan) {
+      // Between the attempt and its retry only fences run (other opcodes): the same opcode and channel ends the wait.
+      this.lateReply = null;
+      if (sameBytes(late.request, payload) && late.reply.length <= (options.maxReply ?? DEFAULT_MAX_PAYLOAD)) {
+        this.stats.late++;
+        return Promise.resolve(late.reply);
+      }
+    }
+    if (this.abandoned?.opcode === opcode && this.abandoned.chan === chan) this.abandoned = null;
     return new Promise<Uint8Array>((resolve, reject) => {
       const p: Pending = {
         opcode,
         chan,
+        request: payload,
         nextSeq: this.expected,
         maxReply: options.maxReply ?? DEFAULT_MAX_PAYLOAD,
         parts: [],
@@ -234,6 +256,8 @@ export class V2Link {
     } else {
       this.timerFor(p.opcode).expired();
       this.stats.timeouts++;
+      // The first attempt that went unanswered is followed; the fences sent after it do not replace it.
+      if (p.opcode !== Opcode.PROTO_SYNC) this.abandoned ??= p;
       this.settle(p, new V2TimeoutError(`${opcodeName(p.opcode)} on channel ${p.chan}`, Math.round(performance.now() - p.sentAt)));
     }
   }
@@ -292,6 +316,7 @@ export class V2Link {
       this.options.onEvent?.(packet.chan, event);
       return;
     }
+    if (this.lateFor(packet)) return;
     const p = this.pending;
     if (!p) return this.stray();
     if (p.opcode === Opcode.PROTO_SYNC) {
@@ -333,6 +358,29 @@ export class V2Link {
     return new V2DamagedReplyError(p.broken ?? 'damaged', concatBytes(p.parts));
   }
 
+  /**
+   * A packet of the abandoned attempt's reply, which arrived after that attempt gave up (the camera was slow): kept
+   * whole and intact for its retry (see attempt()); anything amiss and the reply is dropped as stale. The current
+   * attempt never takes it, so a late reply is never delivered as another request's answer.
+   */
+  private lateFor(packet: Packet): boolean {
+    const a = this.abandoned;
+    if (!a || packet.opcode !== a.opcode || packet.chan !== a.chan || packet.seq !== a.nextSeq || packet.flags & Flag.NAK) return false;
+    if (a.size + packet.payload.length > a.maxReply) {
+      this.abandoned = null;
+      return false;
+    }
+    this.stats.stale++; // as every packet of an earlier attempt; `late` counts the replies a retry took
+    a.parts.push(packet.payload);
+    a.size += packet.payload.length;
+    a.nextSeq = (packet.seq + 1) & 0xff;
+    if (!(packet.flags & Flag.FRAGMENT)) {
+      this.abandoned = null;
+      this.lateReply = { opcode: a.opcode, chan: a.chan, request: a.request, reply: concatBytes(a.parts) };
+    }
+    return true;
+  }
+
   /** A packet while no attempt waits: the camera sent more than was asked, so later packets are in doubt. */
   private stray(): void {
     this.stats.stale++;
@@ -340,6 +388,7 @@ export class V2Link {
   }
 
   private succeed(p: Pending): void {
+    this.abandoned = null; // the camera answers in order: whatever it sent for an earlier attempt has come by now
     const now = performance.now();
     this.timerFor(p.opcode).sample((p.firstAt || now) - p.sentAt, p.maxGap, p.size, p.firstAt ? now - p.firstAt : 0);
     this.stats.payloadBytesIn += p.size;
@@ -353,3 +402,5 @@ export class V2Link {
     else p.resolve(p.parts.length === 1 ? p.parts[0]! : concatBytes(p.parts));
   }
 }
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
