@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   capture: () => import('./capture.js').then((m) => m.capture()),
   boards: () => import('./boards.js').then((m) => m.boards()),
   upload: () => import('./upload.js').then((m) => m.upload()),
+  scale: () => import('./scale.js').then((m) => m.scale()),
 };
 
 const wanted = process.argv.slice(2);

@@ -57,7 +57,7 @@ async function hashed(port: string): Promise<void> {
 }
 
 /** A camera of its own with one recording of about `bytes`, ready to sync. */
-async function cameraWith(work: string, name: string, bytes: number): Promise<{ path: string; bytes: number; stop(): Promise<void> }> {
+export async function cameraWith(work: string, name: string, bytes: number): Promise<{ path: string; bytes: number; stop(): Promise<void> }> {
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(work, `sd-${name}`));
   const size = writeRecording(join(work, `sd-${name}`, 'rec_0001.bin'), bytes);

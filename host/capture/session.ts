@@ -14,6 +14,8 @@ export interface CameraSetup {
   /** A serial port path, or an already open link (e.g. a VirtualCamera's). */
   port?: string;
   link?: ByteLink;
+  /** A connected client the session borrows and leaves open (the daemon's connection to the camera). */
+  client?: V2Client;
   pixformat?: (typeof PIXFORMATS)[number];
   framesize?: (typeof FRAMESIZES)[number];
   fps?: number;
@@ -118,6 +120,7 @@ export function sensorSettings(s: CameraSetup): Record<string, unknown> {
 }
 
 async function open(setup: CameraSetup, options: ClientOptions): Promise<Open> {
+  if (setup.client) return { client: setup.client, id: setup.client.camera.sysInfo.uniqueId, ...(setup.port === undefined ? {} : { port: setup.port }), close: async () => {} };
   if (setup.link) {
     const client = new V2Client(setup.link, options);
     await client.connect();

@@ -57,6 +57,8 @@ const BY_CODE: Record<string, ExitCode> = {
   ENOTDIR: Exit.USAGE,
   // `omvd view --listen`: the address is taken or not this machine's.
   ELISTEN: Exit.USAGE,
+  // `sync --once --root` other than the root of the daemon that serves the camera.
+  EDAEMONROOT: Exit.USAGE,
   EDQUOT: Exit.IO,
   /** Some items were done and others not; the summary lists each failure with its own code. */
   EPARTIAL: Exit.PARTIAL,

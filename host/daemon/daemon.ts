@@ -1,11 +1,12 @@
+import { realpath } from 'node:fs/promises';
 import { OmvError } from '../../protocol/errors.js';
-import { connectCamera, type Connection } from '../discovery/connect.js';
 import { listPorts } from '../discovery/ports.js';
 import type { Logger } from '../log.js';
 import type { ClientOptions } from '../v2/client.js';
-import { OMVD_CHANNELS } from '../sync/catalog.js';
-import { syncCamera, type SyncOptions, type SyncSummary } from '../sync/engine.js';
-import { installScripts } from '../sync/install.js';
+import type { SyncOptions, SyncSummary } from '../sync/engine.js';
+import { DaemonCamera } from './camera.js';
+import { EventBus } from './events.js';
+import { Wakeup } from './wakeup.js';
 
 export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'chunk' | 'tailPollMs' | 'dryRun' | 'removedFromHost'> {
   root: string;
@@ -26,21 +27,30 @@ export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'ch
   onSynced?: (cameraId: string, summary: SyncSummary) => Promise<void> | void;
 }
 
+export class NoSuchCameraError extends OmvError {
+  constructor(what: string, known: string[]) {
+    super('ENOCAMERA', `the daemon has no camera ${what} (it serves: ${known.join(', ') || 'none yet'}); see GET /api/v1/cameras or omvd status`);
+  }
+}
+
 /**
  * The daemon: finds cameras (explicit ports, or by polling the USB serial ports), connects to each new one, and
  * keeps its recordings mirrored until the camera goes away; unplug and replug are events, not errors. Identity is
- * the camera's unique id, never the port path.
+ * the camera's unique id, never the port path. Each port is a DaemonCamera, which also lends its connection to
+ * live sessions (captures, the page's view) through the API.
  */
 export class Daemon {
   private readonly active = new Map<string, Promise<void>>();
   private readonly controller = new AbortController();
+  private readonly wakeup = new Wakeup();
+  readonly cameras = new Map<string, DaemonCamera>();
+  readonly events = new EventBus();
+  readonly startedAt = new Date().toISOString();
   readonly summaries: SyncSummary[] = [];
   /** Ports that gave no camera, and cameras whose sync stopped (why, with the error's code). */
   readonly failures: { port: string; camera?: string; code: string; error: string }[] = [];
-  /** Why each port last gave no camera: a state is logged when it begins, not at every look. */
-  private readonly problems = new Map<string, string>();
 
-  constructor(private readonly options: DaemonOptions) {}
+  constructor(readonly options: DaemonOptions) {}
 
   stop(): void {
     this.controller.abort();
@@ -50,6 +60,10 @@ export class Daemon {
     return this.controller.signal.aborted;
   }
 
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
   async run(): Promise<void> {
     const { log } = this.options;
     const interval = (this.options.intervalS ?? 2) * 1000;
@@ -57,7 +71,9 @@ export class Daemon {
       const paths = await this.candidatePorts();
       for (const path of paths) {
         if (this.active.has(path) || this.stopped) continue;
-        const task = this.serve(path).finally(() => this.active.delete(path));
+        const task = this.camera(path)
+          .serve()
+          .finally(() => this.active.delete(path));
         this.active.set(path, task);
       }
       if (this.options.once) {
@@ -65,11 +81,26 @@ export class Daemon {
         return;
       }
       if (this.stopped) break;
-      await sleep(interval, this.controller.signal);
+      await this.wakeup.sleep(interval, this.controller.signal);
       if (this.stopped) break;
     }
     await Promise.all(this.active.values());
     log.info('daemon stopped');
+  }
+
+  private camera(path: string): DaemonCamera {
+    let cam = this.cameras.get(path);
+    if (!cam) {
+      cam = new DaemonCamera(path, {
+        options: this.options,
+        signal: this.controller.signal,
+        events: this.events,
+        onSummary: (s) => this.summaries.push(s),
+        onFailure: (f) => this.failures.push(f),
+      });
+      this.cameras.set(path, cam);
+    }
+    return cam;
   }
 
   private async candidatePorts(): Promise<string[]> {
@@ -79,66 +110,22 @@ export class Daemon {
     return ports.filter((p) => p.identity?.role === 'camera').map((p) => p.path);
   }
 
-  private async serve(path: string): Promise<void> {
-    const { log } = this.options;
-    let conn: Connection;
-    try {
-      conn = await connectCamera(path, { ...this.options.client, log: log.child({ port: path }) });
-    } catch (e) {
-      const code = (e as OmvError).code ?? 'EINTERNAL';
-      if (this.problems.get(path) === code) log.debug({ port: path }, `still no camera on ${path}: ${(e as Error).message}`);
-      else log.warn({ port: path }, `no camera on ${path}: ${(e as Error).message}${this.options.once ? '' : ' (looking again every few seconds; logged again when this changes)'}`);
-      this.problems.set(path, code);
-      if (this.options.once) this.failures.push({ port: path, code: (e as OmvError).code ?? 'EINTERNAL', error: (e as Error).message });
-      if (!this.options.once) await sleep(5000, this.controller.signal);
-      return;
-    }
-    this.problems.delete(path);
-    const id = conn.client.camera.sysInfo.uniqueId;
-    const clog = log.child({ camera: id });
-    clog.info({ port: path, firmware: conn.client.camera.version.firmware.join('.') }, 'camera connected');
-    try {
-      if (this.options.installScripts && conn.client.channelId(OMVD_CHANNELS.catalog) === undefined) {
-        clog.info('the camera lacks omvd\'s channels: installing the device scripts (its recordings are not touched)');
-        await installScripts(conn.client);
-        clog.info('device scripts installed and running');
-      }
-      for (;;) {
-        const summary = await syncCamera(conn.client, this.options.root, {
-          ...this.options,
-          signal: this.controller.signal,
-          log: clog,
-          onProgress: (name, bytes, total) => this.options.onCopyProgress?.(id, name, bytes, total),
-        });
-        this.summaries.push(summary);
-        await this.options.onSynced?.(id, summary);
-        if (this.options.once || this.stopped) break;
-        await sleep((this.options.intervalS ?? 2) * 1000, this.controller.signal);
-        if (this.stopped) break;
-      }
-    } catch (e) {
-      if (!this.stopped) {
-        const err = e as Error;
-        if (err instanceof OmvError && (err.code === 'ECLOSED' || err.code === 'ETIMEDOUT')) clog.warn(`camera went away (${err.message}); it will be picked up again when it comes back`);
-        else clog.error({ code: (err as OmvError).code }, `sync stopped: ${err.message}`);
-        if (this.options.once) this.failures.push({ port: path, camera: id, code: (err as OmvError).code ?? 'EINTERNAL', error: err.message });
-      }
-    } finally {
-      await conn.close();
-      clog.info('camera disconnected');
-    }
+  /** The connected camera with this unique id. */
+  byId(id: string): DaemonCamera {
+    for (const cam of this.cameras.values()) if (cam.id === id && cam.state === 'connected') return cam;
+    throw new NoSuchCameraError(id, this.connectedIds());
   }
-}
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  /** The camera port the daemon serves at `path` (the same file by another name counts), if any. */
+  async byPort(path: string): Promise<DaemonCamera | undefined> {
+    const exact = this.cameras.get(path);
+    if (exact) return exact;
+    const real = await realpath(path).catch(() => path);
+    for (const [p, cam] of this.cameras) if ((await realpath(p).catch(() => p)) === real) return cam;
+    return undefined;
+  }
+
+  private connectedIds(): string[] {
+    return [...this.cameras.values()].filter((c) => c.state === 'connected').map((c) => `${c.id} on ${c.port}`);
+  }
 }

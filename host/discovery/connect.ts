@@ -23,15 +23,20 @@ export interface Connection {
 /**
  * Connects to the camera on `path`: native Protocol V2 at 921600 first, then the scripts' own link at 115200.
  * Only the first sync is a short probe (a port with nothing behind it fails within a second or two); the session
- * after it runs with `options.policy`, the same for every command.
+ * after it runs with `options.policy`, the same for every command. `signal` gives up (ECLOSED) and closes the port:
+ * a port that keeps sending bytes that are not a camera's can hold the probe for long.
  */
-export async function connectCamera(path: string, options: ClientOptions = {}): Promise<Connection> {
+export async function connectCamera(path: string, options: ClientOptions = {}, signal?: AbortSignal): Promise<Connection> {
   const reasons: string[] = [];
   for (const baud of [MAGIC_BAUDRATE, PYTHON_LINK_BAUDRATE]) {
+    if (signal?.aborted) throw new OmvError('ECLOSED', `gave up connecting to ${path}: stopped`);
     const port = await openSerial(path, baud);
     const client = new V2Client(port, options);
+    const giveUp = (): void => client.close();
+    signal?.addEventListener('abort', giveUp, { once: true });
     try {
       await client.connect();
+      signal?.removeEventListener('abort', giveUp);
       return {
         path,
         port,
@@ -42,9 +47,11 @@ export async function connectCamera(path: string, options: ClientOptions = {}): 
         },
       };
     } catch (e) {
+      signal?.removeEventListener('abort', giveUp);
       reasons.push(`${baud} baud: ${(e as Error).message}`);
       client.close();
       await closeSerial(port);
+      if (signal?.aborted) throw e;
     }
   }
   throw new NotACameraError(path, reasons);

@@ -1,20 +1,21 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OmvError } from '../../protocol/errors.js';
-import { toJpeg } from '../pixels/index.js';
 import type { LiveFrame } from '../capture/live.js';
 import type { CameraSetup } from '../capture/session.js';
 import type { CaptureSink } from '../capture/sinks.js';
-import { VIEW_PAGE } from './page.js';
+import { LiveFeed } from './feed.js';
+import { viewPage } from './page.js';
 
 export type CameraState = 'connecting' | 'live' | 'disconnected';
 
-/** What the page shows of one camera port. */
+/** What the page shows of one camera port (the daemon's page shows its cameras the same way). */
 export interface CameraStatus {
   port: string;
-  state: CameraState;
+  state: CameraState | 'connected';
   /** The camera's unique id, once one answered on the port. */
   camera: string | null;
+  board: string | null;
   pixformat: string;
   framesize: string;
   width: number | null;
@@ -22,17 +23,20 @@ export interface CameraStatus {
   frames: number;
   dropped: number;
   fps: number;
-  /** The newest frame's sequence number (-1: none yet); the page fetches /frame/<n>.jpg when it changes. */
+  /** The newest frame's sequence number (-1: none yet); the page fetches `frame` again when it changes. */
   seq: number;
+  /** Where the newest frame is, relative to the page. */
+  frame: string;
   /** Why it is not live, when it went away or could not be opened. */
   error?: string;
 }
 
 interface Entry {
-  status: CameraStatus;
-  jpeg: Uint8Array | null;
-  liveSince: number;
-  converting: boolean;
+  port: string;
+  state: CameraState;
+  camera: string | null;
+  error?: string;
+  feed: LiveFeed;
 }
 
 export class ListenError extends OmvError {
@@ -43,9 +47,9 @@ export class ListenError extends OmvError {
 }
 
 /**
- * The live view: one entry per camera port, with its state (connecting, live, disconnected) and its newest frame as
- * a JPEG, fed by a capture sink per port, and a small HTTP server (loopback by default) with the page, `/status`
- * (JSON) and `/frame/<n>.jpg` (n: the port's place in `/status`).
+ * The live view of `omvd view` without a daemon: one entry per camera port, with its state (connecting, live,
+ * disconnected) and its newest frame as a JPEG, fed by a capture sink per port, and a small HTTP server (loopback by
+ * default) with the page, `/status` (JSON) and `/frame/<n>.jpg` (n: the port's place in `/status`).
  */
 export class LiveView {
   private readonly entries: Entry[] = [];
@@ -53,68 +57,53 @@ export class LiveView {
 
   /** Shows `setup.port` (once) as connecting; returns the capture sink that feeds its entry. */
   track(setup: CameraSetup & { port: string }): CaptureSink {
-    let entry = this.entries.find((e) => e.status.port === setup.port);
-    if (!entry) {
-      entry = {
-        status: { port: setup.port, state: 'connecting', camera: null, pixformat: setup.pixformat ?? 'GRAYSCALE', framesize: setup.framesize ?? 'QVGA', width: null, height: null, frames: 0, dropped: 0, fps: 0, seq: -1 },
-        jpeg: null,
-        liveSince: 0,
-        converting: false,
-      };
-      this.entries.push(entry);
-    }
+    let entry = this.entries.find((e) => e.port === setup.port);
+    if (!entry) this.entries.push((entry = { port: setup.port, state: 'connecting', camera: null, feed: new LiveFeed() }));
     const e = entry;
+    const sink = e.feed.sink(setup);
     return {
       add: async (camera: string, frame: LiveFrame) => {
-        const s = e.status;
-        if (s.state !== 'live') {
-          Object.assign(s, { state: 'live', camera, width: frame.width, height: frame.height, frames: 0, dropped: 0 });
-          delete s.error;
-          e.liveSince = Date.now();
-        }
-        s.frames++;
-        s.dropped += frame.missedBefore.length;
-        s.fps = s.frames / Math.max(0.001, (Date.now() - e.liveSince) / 1000);
-        if (e.converting) return; // the view shows the newest frame; it never holds the capture back
-        e.converting = true;
-        void toJpeg({ width: frame.width, height: frame.height, pixformat: frame.pixformat, data: frame.data }, { quality: 80 })
-          .then((jpeg) => {
-            e.jpeg = jpeg;
-            s.seq = frame.seq;
-          })
-          .catch(() => {})
-          .finally(() => (e.converting = false));
+        if (e.state !== 'live') Object.assign(e, { state: 'live', camera, error: undefined });
+        await sink.add(camera, frame);
       },
-      lost: async (_camera, loss) => this.set(setup.port, 'disconnected', loss.error),
-      finish: async () => {},
-      abort: async () => {},
+      lost: async (camera, loss) => {
+        await sink.lost!(camera, loss);
+        this.set(setup.port, 'disconnected', loss.error);
+      },
+      finish: () => sink.finish(),
+      abort: () => sink.abort(),
     };
   }
 
   set(port: string, state: CameraState, error?: string): void {
-    const s = this.entries.find((e) => e.status.port === port)?.status;
-    if (!s) return;
-    s.state = state;
-    if (state !== 'live') s.fps = 0;
-    if (error === undefined) delete s.error;
-    else s.error = error;
+    const e = this.entries.find((x) => x.port === port);
+    if (!e) return;
+    e.state = state;
+    if (state !== 'live') e.feed.off();
+    e.error = error;
   }
 
   status(): { cameras: CameraStatus[] } {
-    return { cameras: this.entries.map((e) => ({ ...e.status })) };
+    return {
+      cameras: this.entries.map((e, n) => {
+        const { state: _live, ...live } = e.feed.status;
+        return { port: e.port, state: e.state, camera: e.camera, board: null, ...live, frame: `frame/${n}.jpg`, ...(e.error === undefined ? {} : { error: e.error }) };
+      }),
+    };
   }
 
   /** Listens on host:port (port 0 = any free one) and returns the page's URL; a port it cannot have is an ELISTEN. */
   async listen(host: string, port: number): Promise<string> {
+    const page = viewPage('status');
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname === '/') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(VIEW_PAGE);
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
       } else if (url.pathname === '/status') {
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(this.status()));
       } else {
         const m = /^\/frame\/(\d{1,4})\.jpg$/.exec(url.pathname);
-        const jpeg = m ? this.entries[Number(m[1])]?.jpeg : null;
+        const jpeg = m ? this.entries[Number(m[1])]?.feed.jpeg : null;
         if (jpeg) res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'no-store' }).end(jpeg);
         else res.writeHead(404).end();
       }

@@ -5,7 +5,7 @@ describe('omvd install-service', () => {
   it('prints a unit whose ExecStart survives spaces, for an omvd account it says how to create, with a root of its own', () => {
     const r = omvd(['install-service', '--root', '/srv/lab data/openmv']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ExecStart=\S+ \S+ daemon --root "\/srv\/lab data\/openmv" --json$/m);
+    expect(r.stdout).toMatch(/^ExecStart=\S+ \S+ daemon --root "\/srv\/lab data\/openmv" --socket-group --json$/m);
     expect(r.stdout).toMatch(/^User=omvd$/m);
     expect(r.stdout).toMatch(/useradd --system .*omvd/);
     expect(omvd(['install-service']).stdout).toMatch(/--root \/var\/lib\/omvd\/data /);

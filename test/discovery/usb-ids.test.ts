@@ -27,5 +27,9 @@ describe('OpenMV USB identities', () => {
     expect(unit).toMatch(/ExecStart=.*main\.js daemon --root \/data\/openmv/);
     expect(unit).toMatch(/KillSignal=SIGINT/);
     expect(unit).toMatch(/User=lab/);
+    // The API socket where every command looks for the service, open to the omvd group.
+    expect(unit).toMatch(/RuntimeDirectory=omvd\nRuntimeDirectoryMode=0750\nEnvironment=OMVD_SOCKET=\/run\/omvd\/daemon\.sock\n/);
+    expect(unit).toMatch(/Group=omvd/);
+    expect(unit).toMatch(/daemon --root \/data\/openmv --socket-group/);
   });
 });

@@ -1,5 +1,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -7,6 +9,12 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const OMVD_BIN = resolve(REPO, 'dist/host/cli/main.js');
 /** Debian's interpreter: the one with python3-h5py and python3-numpy (the first python3 on PATH may be a pyenv without them). */
 export const DEBIAN_PYTHON = '/usr/bin/python3';
+/**
+ * Each test file's own runtime folder, where a daemon it starts puts its API socket (as in a login session): the
+ * commands of one file never find another file's daemon running beside it.
+ */
+const RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'omvd-run-'));
+
 /** The longest any one CLI run in a test may take before it is killed and the test fails. */
 export const CHILD_TIMEOUT_MS = 120_000;
 
@@ -34,7 +42,7 @@ export interface CliResult {
 
 /** Runs the omvd CLI to completion, as a user runs the installed binary; a run past `timeoutMs` fails the test. */
 export function omvd(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = CHILD_TIMEOUT_MS): CliResult {
-  const r = spawnSync(process.execPath, [OMVD_BIN, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, [OMVD_BIN, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: RUNTIME_DIR, NO_COLOR: '1', ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' });
   if (r.error) throw new Error(`omvd ${args.join(' ')}: ${r.error.message} (killed after ${timeoutMs} ms)\n${r.stderr}`);
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -52,7 +60,7 @@ export interface CliProcess {
 /** Starts the omvd CLI in the background (at niceness `nice`, if given); it is SIGKILLed if it outlives `timeoutMs`. */
 export function spawnOmvd(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = CHILD_TIMEOUT_MS, nice?: number): CliProcess {
   const command = nice === undefined ? [process.execPath, OMVD_BIN, ...args] : ['nice', '-n', String(nice), process.execPath, OMVD_BIN, ...args];
-  const child = spawn(command[0]!, command.slice(1), { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command[0]!, command.slice(1), { cwd: REPO, env: { ...process.env, XDG_RUNTIME_DIR: RUNTIME_DIR, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

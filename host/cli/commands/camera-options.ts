@@ -1,12 +1,9 @@
-import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { commandPorts, Daemons } from '../../api/route.js';
 import { loadConfig } from '../../config/config.js';
-import { connectCamera, type Connection } from '../../discovery/connect.js';
-import { listPorts } from '../../discovery/ports.js';
 import type { Logger } from '../../log.js';
 import type { ClientOptions } from '../../v2/client.js';
 import type { LinkPolicy } from '../../v2/policy.js';
-import { OmvError } from '../../../protocol/errors.js';
 import { UsageError } from '../usage-error.js';
 
 export const DEFAULT_ROOT = './omvd-data';
@@ -46,31 +43,7 @@ export async function clientOptions(args: LinkArgs, log?: Logger): Promise<Clien
   return { policy: await linkPolicy(args), ...(log ? { log } : {}) };
 }
 
-export class NoCameraError extends OmvError {
-  constructor() {
-    super('ENOCAMERA', 'no OpenMV camera found: plug one in, or name its port with --port (a virtual one: `omvd sim --pty ./cam`, then --port ./cam)');
-  }
-}
-
-/** The ports a command works on: those given, or every port with an OpenMV camera's USB id. */
+/** The ports a command works on: those given, or every OpenMV camera attached and every camera a daemon serves. */
 export async function cameraPorts(port: string | string[] | undefined): Promise<string[]> {
-  const given = (Array.isArray(port) ? port : port ? [port] : []).filter((p) => p !== 'auto');
-  if (given.length) return given.map((p) => resolve(p));
-  const found = (await listPorts()).filter((p) => p.identity?.role === 'camera').map((p) => p.path);
-  if (found.length === 0) throw new NoCameraError();
-  return found;
-}
-
-/** Connects to each port in turn, runs `use`, and always disconnects. */
-export async function withCameras<T>(port: string | undefined, options: ClientOptions, use: (conn: Connection) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  for (const path of await cameraPorts(port)) {
-    const conn = await connectCamera(path, options);
-    try {
-      results.push(await use(conn));
-    } finally {
-      await conn.close();
-    }
-  }
-  return results;
+  return commandPorts(port, await Daemons.find());
 }

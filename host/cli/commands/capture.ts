@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { dirname, resolve } from 'node:path';
-import { recordOnCameras } from '../../capture/on-camera.js';
+import { recordOnCameras, type OnCameraRecording } from '../../capture/on-camera.js';
 import { captureError, stoppedBy, type CaptureRun } from '../../capture/outcome.js';
 import { openOutputs, parseOutputs, prepareOutputs, type CaptureOutput } from '../../capture/outputs.js';
 import { portsOfCameras } from '../../capture/pick-cameras.js';
@@ -14,6 +14,10 @@ import { metaFlag } from '../../datasets/meta.js';
 import { HDF5_COMPRESSIONS } from '../../writers/hdf5/compression.js';
 import { exitCodeFor } from '../exit-codes.js';
 import type { ClientOptions } from '../../v2/client.js';
+import { captureThroughDaemon, sessionDocument } from '../../api/remote-capture.js';
+import { connected, Daemons } from '../../api/route.js';
+import type { DaemonClient } from '../../api/client.js';
+import { UsageError } from '../usage-error.js';
 import { cameraPorts, clientOptions, linkOptions, type LinkArgs } from './camera-options.js';
 
 type Flag = 'fps' | 'pixformat' | 'framesize' | 'slots' | 'exposure-us' | 'gain-db';
@@ -60,11 +64,50 @@ async function sessionFrom(args: Args): Promise<{ spec: SessionSpec; settings: P
   return { spec, settings };
 }
 
-/** The cameras: those named (or every OpenMV camera attached), narrowed to the --camera ids, with the flags' settings. */
-async function cameraSetups(spec: SessionSpec, settings: Partial<CameraSetup>, ids: string[] | undefined, client: ClientOptions): Promise<CameraSetup[]> {
+/**
+ * The cameras: those named (or every OpenMV camera attached or served by a daemon), narrowed to the --camera ids
+ * (a daemon says which camera it serves on a port; other ports are asked), with the flags' settings.
+ */
+async function cameraSetups(spec: SessionSpec, settings: Partial<CameraSetup>, ids: string[] | undefined, client: ClientOptions, daemons: Daemons): Promise<CameraSetup[]> {
   const given = spec.cameras.length ? spec.cameras.map((c) => ({ ...c, port: resolve(c.port!) })) : (await cameraPorts(undefined)).map((port) => ({ port }));
-  const picked = ids?.length ? (await portsOfCameras(ids, given.map((c) => c.port), client)).map((port) => given.find((c) => c.port === port)!) : given;
+  let picked = given;
+  if (ids?.length) {
+    const wanted = [...new Set(ids.map((i) => i.toUpperCase()))];
+    const byId = new Map<string, string>();
+    for (const c of given) {
+      const served = await daemons.serving(c.port);
+      if (served?.camera.id) byId.set(served.camera.id.toUpperCase(), c.port);
+    }
+    const rest = wanted.filter((id) => !byId.has(id));
+    const ports = rest.length ? await portsOfCameras(rest, given.map((c) => c.port).filter((p) => ![...byId.values()].includes(p)), client) : [];
+    rest.forEach((id, i) => byId.set(id, ports[i]!));
+    picked = wanted.map((id) => given.find((c) => c.port === byId.get(id))!);
+  }
   return picked.map((c) => ({ ...c, ...settings }));
+}
+
+/** `--record-on-camera` on cameras a daemon serves: it starts each recording on its own connection. */
+async function recordThroughDaemon(daemon: DaemonClient, daemons: Daemons, setups: CameraSetup[], seconds: number): Promise<OnCameraRecording[]> {
+  const started: OnCameraRecording[] = [];
+  for (const setup of setups) {
+    const { port: _p, ...fields } = (sessionDocument([setup], { tags: {} }).cameras as Record<string, unknown>[])[0]!;
+    const id = connected((await daemons.serving(setup.port!))!).id;
+    const reply = await daemon.json<{ recordingOnCamera: OnCameraRecording[] }>('POST', `/api/v1/cameras/${id}/record`, { ...fields, duration: seconds });
+    started.push({ ...reply.recordingOnCamera[0]!, port: setup.port! });
+  }
+  return started;
+}
+
+/** The daemon serving every one of these cameras, or null when none serves any (a mix cannot be one capture). */
+async function servingDaemon(cameras: CameraSetup[], daemons: Daemons): Promise<DaemonClient | null> {
+  const served = await Promise.all(cameras.map((c) => daemons.serving(c.port!)));
+  if (served.every((s) => s === null)) return null;
+  const first = served[0]?.daemon;
+  if (served.some((s) => s === null || s.daemon.socket !== first?.socket)) {
+    const where = cameras.map((c, i) => `${c.port} (${served[i] ? `daemon ${served[i]!.daemon.socket}` : 'not served'})`).join(', ');
+    throw new UsageError(`these cameras are not all served by one daemon: ${where}; capture them in separate runs, or let the daemon serve them all`);
+  }
+  return first!;
 }
 
 function printText(run: CaptureRun, outputs: CaptureOutput[], error: OmvError | undefined): void {
@@ -104,8 +147,11 @@ export const captureCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     const { spec, settings } = await sessionFrom(args);
     const client = await clientOptions(args);
+    const daemons = await Daemons.find();
     if (args['record-on-camera']) {
-      const started = await recordOnCameras(await cameraSetups(spec, settings, args.camera, client), spec.durationS!, client);
+      const setups = await cameraSetups(spec, settings, args.camera, client, daemons);
+      const daemon = await servingDaemon(setups, daemons);
+      const started = daemon ? await recordThroughDaemon(daemon, daemons, setups, spec.durationS!) : await recordOnCameras(setups, spec.durationS!, client);
       if (args.json) process.stdout.write(`${JSON.stringify({ ok: true, recordingOnCamera: started, seconds: spec.durationS })}\n`);
       else
         for (const s of started) {
@@ -116,7 +162,8 @@ export const captureCommand: CommandModule<object, Args> = {
     }
     const outputs = parseOutputs(spec.to, args.session ?? 'command line');
     await prepareOutputs(outputs, args.force);
-    const cameras = await cameraSetups(spec, settings, args.camera, client);
+    const cameras = await cameraSetups(spec, settings, args.camera, client, daemons);
+    const daemon = await servingDaemon(cameras, daemons);
     const controller = new AbortController();
     let signalled = false;
     const onSignal = (): void => {
@@ -136,19 +183,29 @@ export const captureCommand: CommandModule<object, Args> = {
     const started = Date.now();
     let summaries: CameraSummary[];
     let failure: unknown;
+    const onFrame = (_cam: string, f: { data: Uint8Array }): void => {
+      rate.add(f.data.length);
+      if (tty) process.stderr.write(`\r${((Date.now() - started) / 1000).toFixed(1)} s, ${(rate.perSecond() / 1e6).toFixed(1)} MB/s`);
+    };
     try {
-      summaries = await runSession({
-        cameras,
-        sinks,
-        ...(spec.durationS === undefined ? {} : { durationS: spec.durationS }),
-        ...(spec.frames === undefined ? {} : { frames: spec.frames }),
-        signal: controller.signal,
-        client,
-        onFrame: (_cam, f) => {
-          rate.add(f.data.length);
-          if (tty) process.stderr.write(`\r${((Date.now() - started) / 1000).toFixed(1)} s, ${(rate.perSecond() / 1e6).toFixed(1)} MB/s`);
-        },
-      });
+      summaries = daemon
+        ? await captureThroughDaemon(daemon, sessionDocument(cameras, spec), {
+            sinks,
+            signal: controller.signal,
+            onFrame,
+            onStarted: (c) => {
+              process.stderr.write(`omvd: the daemon (${daemon.socket}) runs this capture (${c.id}) on its connections; its sync of ${c.cameras.map((x) => x.camera).join(', ')} is paused until the capture ends\n`);
+            },
+          })
+        : await runSession({
+            cameras,
+            sinks,
+            ...(spec.durationS === undefined ? {} : { durationS: spec.durationS }),
+            ...(spec.frames === undefined ? {} : { frames: spec.frames }),
+            signal: controller.signal,
+            client,
+            onFrame,
+          });
     } catch (e) {
       if (!(e instanceof CaptureFailedError)) throw e;
       summaries = e.cameras;

@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { identifyUsb } from '../../discovery/usb-ids.js';
+import { infoEntry, type InfoEntry } from '../../api/documents.js';
+import { eachCamera } from '../../api/route.js';
 import { createLogger } from '../../log.js';
-import { clientOptions, jsonOption, linkOptions, portOption, withCameras, type LinkArgs } from './camera-options.js';
+import { clientOptions, jsonOption, linkOptions, portOption, type LinkArgs } from './camera-options.js';
 
 interface Args extends LinkArgs {
   port?: string;
@@ -14,12 +15,9 @@ export const infoCommand: CommandModule<object, Args> = {
   builder: (y) => linkOptions(y.option('port', portOption).option('json', jsonOption)).example('$0 info --port /dev/ttyACM0', '') as never,
   handler: async (args) => {
     const options = await clientOptions(args, createLogger({ json: args.json }));
-    const cameras = await withCameras(args.port, options, async (conn) => {
-      const { version, sysInfo, caps, channels } = conn.client.camera;
-      // Firmware 5.x speaks Protocol V2 itself; on 4.x it is omvd's scripts that do (device-scripts/omvd/v2link.py).
-      const protocolBy = version.firmware[0]! >= 5 ? 'firmware' : 'omvd scripts';
-      const board = identifyUsb(sysInfo.usbVid.toString(16), sysInfo.usbPid.toString(16))?.board ?? `unknown board (USB ${sysInfo.usbVid.toString(16)}:${sysInfo.usbPid.toString(16)})`;
-      return { port: conn.path, board, protocolBy, version, sysInfo, caps, channels, link: conn.client.stats };
+    const cameras = await eachCamera<InfoEntry>(args.port, options, {
+      direct: async (conn) => infoEntry(conn.path, conn.client),
+      daemon: async ({ daemon }, camera, port) => ({ ...(await daemon.json<{ cameras: InfoEntry[] }>('GET', `/api/v1/cameras/${camera.id}`)).cameras[0]!, port }),
     });
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ ok: true, cameras })}\n`);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
+import { SERVICE_SOCKET } from '../../api/paths.js';
 import { LEGACY_PID, LEGACY_VID, OPENMV_VID } from '../../discovery/usb-ids.js';
 import { UsageError } from '../usage-error.js';
 
@@ -42,8 +43,13 @@ export function systemdUnit(root: string, user: string): string {
     '',
     '[Service]',
     `User=${user}`,
+    '# the members of the omvd group may use the daemon\'s API socket (the page\'s token stays the daemon\'s own)',
+    'Group=omvd',
     'SupplementaryGroups=dialout',
-    `ExecStart=${[process.execPath, main, 'daemon', '--root', root, '--json'].map(quoteWord).join(' ')}`,
+    'RuntimeDirectory=omvd',
+    'RuntimeDirectoryMode=0750',
+    `Environment=OMVD_SOCKET=${SERVICE_SOCKET}`,
+    `ExecStart=${[process.execPath, main, 'daemon', '--root', root, '--socket-group', '--json'].map(quoteWord).join(' ')}`,
     '# SIGINT lets the daemon finish the current chunk and save its resume point',
     'KillSignal=SIGINT',
     'TimeoutStopSec=30',
@@ -68,8 +74,10 @@ export const installServiceCommand: CommandModule<object, Args> = {
     if (!args.print) throw new UsageError('install-service only prints the files and the commands that install them (omvd never edits /etc itself); drop --no-print, and save or pipe what it prints');
     if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(args.user)) throw new UsageError(`--user ${JSON.stringify(args.user)} is not a valid account name`);
     const root = resolve(args.root);
-    const createUser =
-      args.user === 'omvd' ? ['#   useradd --system --home-dir /var/lib/omvd --create-home --groups dialout --shell /usr/sbin/nologin omvd'] : [`#   usermod --append --groups dialout ${args.user}`];
+    const createUser = [
+      '#   groupadd --system --force omvd',
+      args.user === 'omvd' ? '#   useradd --system --gid omvd --home-dir /var/lib/omvd --create-home --groups dialout --shell /usr/sbin/nologin omvd' : `#   usermod --append --groups dialout,omvd ${args.user}`,
+    ];
     process.stdout.write(
       `${udevRule()}\n${systemdUnit(root, args.user)}\n` +
         [
@@ -78,6 +86,8 @@ export const installServiceCommand: CommandModule<object, Args> = {
           `#   install -d -o ${args.user} -g ${args.user} ${quoteWord(root)}`,
           '#   udevadm control --reload-rules && udevadm trigger',
           '#   systemctl daemon-reload && systemctl enable --now omvd',
+          '# Let a user list cameras, capture and watch through the service (log in again afterwards):',
+          '#   usermod --append --groups omvd USER',
           '',
         ].join('\n'),
     );

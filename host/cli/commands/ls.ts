@@ -1,20 +1,27 @@
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { fetchCatalog } from '../../sync/catalog.js';
-import { readManifest } from '../../sync/manifest.js';
+import { lsEntry, type LsEntry } from '../../api/documents.js';
+import { eachCamera } from '../../api/route.js';
+import { fetchCatalog, type Catalog } from '../../sync/catalog.js';
 import { loadConfig } from '../../config/config.js';
 import { createLogger } from '../../log.js';
 import { planUpload } from '../../upload/options.js';
-import { uploadStatus, type UploadStatus } from '../../upload/status.js';
+import { uploadStatus } from '../../upload/status.js';
 import { targetId } from '../../upload/target.js';
 import type { StoreArgs } from './upload.js';
-import { clientOptions, jsonOption, linkOptions, portOption, rootOption, withCameras, type LinkArgs } from './camera-options.js';
+import { clientOptions, jsonOption, linkOptions, portOption, rootOption, type LinkArgs } from './camera-options.js';
 
 interface Args extends LinkArgs, Pick<StoreArgs, 'endpoint' | 'path-style' | 'region'> {
   upload?: string;
   port?: string;
   root: string;
   json: boolean;
+}
+
+/** The catalog a daemon's answer was made from, to hold it against another root's manifest. */
+function catalogOf(entry: LsEntry): Catalog {
+  const recordings = entry.recordings.map(({ synced: _s, sync: _y, upload: _u, ...r }) => r);
+  return { recordings, refused: entry.refused.map((reason) => ({ entry: null, reason })), recorder: null, recorderError: null };
 }
 
 export const lsCommand: CommandModule<object, Args> = {
@@ -28,16 +35,17 @@ export const lsCommand: CommandModule<object, Args> = {
     const root = resolve(args.root);
     const options = await clientOptions(args, createLogger({ json: args.json }));
     const plan = planUpload({ url: args.upload, endpoint: args.endpoint, pathStyle: args['path-style'], region: args.region }, (await loadConfig()).upload);
-    const cameras = await withCameras(args.port, options, async (conn) => {
-      const id = conn.client.camera.sysInfo.uniqueId;
-      const manifest = await readManifest(resolve(root, id), id);
-      const catalog = await fetchCatalog(conn.client);
-      const uploads: Record<string, UploadStatus> = plan ? await uploadStatus(root, id, targetId(plan.target)) : {};
-      const recordings = catalog.recordings.map((r) => {
-        const have = manifest.recordings[r.name];
-        return { ...r, synced: have !== undefined && have.sha256 === r.sha256 && have.size === r.size, ...(uploads[r.name] ? { upload: uploads[r.name] } : {}) };
-      });
-      return { id, port: conn.path, recordings, refused: catalog.refused.map((x) => x.reason), link: conn.client.stats };
+    const uploads = async (id: string) => (plan ? { uploads: await uploadStatus(root, id, targetId(plan.target)) } : {});
+    const cameras = await eachCamera<LsEntry>(args.port, options, {
+      direct: async (conn) => {
+        const id = conn.client.camera.sysInfo.uniqueId;
+        return lsEntry(root, { id, port: conn.path, catalog: await fetchCatalog(conn.client), link: conn.client.stats }, await uploads(id));
+      },
+      daemon: async ({ daemon, status }, camera, port) => {
+        const entry = (await daemon.json<{ cameras: LsEntry[] }>('GET', `/api/v1/cameras/${camera.id}/recordings`)).cameras[0]!;
+        if (status.root === root && !plan) return { ...entry, port };
+        return lsEntry(root, { id: camera.id, port, catalog: catalogOf(entry), link: entry.link }, { ...(await uploads(camera.id)), ...(status.root === root ? { copying: camera.sync.copying } : {}) });
+      },
     });
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ ok: true, root, cameras })}\n`);
@@ -46,7 +54,8 @@ export const lsCommand: CommandModule<object, Args> = {
     for (const c of cameras) {
       process.stdout.write(`camera ${c.id} on ${c.port}: ${c.recordings.length} recordings\n`);
       for (const r of c.recordings) {
-        const state = `${r.open ? 'recording' : r.synced ? 'synced' : r.sha256 ? 'not synced' : 'hashing'}${r.upload ? `, ${r.upload.state} (${r.upload.delivered}/${r.upload.files} files in the store)` : ''}`;
+        const copy = r.sync.state === 'copying' ? `copying, ${r.sync.bytes} of ${r.size} B` : r.sync.state === 'partial' ? `not synced, ${r.sync.bytes} B verified so far` : '';
+        const state = `${r.open ? 'recording' : r.synced ? 'synced' : copy || (r.sha256 ? 'not synced' : 'hashing')}${r.upload ? `, ${r.upload.state} (${r.upload.delivered}/${r.upload.files} files in the store)` : ''}`;
         process.stdout.write(`  ${r.name.padEnd(20)} ${String(r.size).padStart(12)} B ${String(r.frames ?? '?').padStart(7)} frames  ${state}\n`);
       }
       for (const why of c.refused) process.stdout.write(`  refused: ${why}\n`);

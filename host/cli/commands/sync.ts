@@ -1,11 +1,16 @@
 import { resolve } from 'node:path';
 import type { CommandModule, Argv } from 'yargs';
+import { OmvError } from '../../../protocol/errors.js';
+import { daemonSocket } from '../../api/paths.js';
+import { connected, DaemonRootError, Daemons, type Served } from '../../api/route.js';
+import { serveApi } from '../../api/serve.js';
+import { mergeSyncDocs, syncDoc, type SyncDoc } from '../../api/sync-doc.js';
 import { configPath, loadConfig } from '../../config/config.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { exportSynced } from '../../daemon/export-synced.js';
 import { createLogger } from '../../log.js';
-import type { SyncSummary } from '../../sync/engine.js';
 import { Exit, exitCodeForCode, type ExitCode } from '../exit-codes.js';
+import { UsageError } from '../usage-error.js';
 import { cameraPorts, clientOptions, jsonOption, linkOptions, portOption, rootOption, type LinkArgs } from './camera-options.js';
 import { UploadAfterSync } from './sync-upload.js';
 import { storeOptions, type StoreArgs } from './upload.js';
@@ -19,8 +24,13 @@ interface Args extends LinkArgs, StoreArgs {
   export: boolean;
   'install-scripts': boolean;
   'dry-run'?: boolean;
+  'page-port'?: number;
+  'socket-group'?: boolean;
   json: boolean;
 }
+
+/** The page's port unless --page-port names another. */
+const PAGE_PORT = 8091;
 
 function options(y: Argv, once: boolean): Argv<Args> {
   let out = y
@@ -34,6 +44,10 @@ function options(y: Argv, once: boolean): Argv<Args> {
     out = out
       .option('once', { type: 'boolean', default: false, describe: 'sync what is there now and exit (default: keep syncing until Ctrl-C)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'only show what would be copied (and what --delete-after-sync would delete): nothing is written or deleted' });
+  else
+    out = out
+      .option('page-port', { type: 'number', describe: `port of the live page and the API on 127.0.0.1 (default ${PAGE_PORT}, or any free one if that is taken; 0: any free one)` })
+      .option('socket-group', { type: 'boolean', default: false, describe: 'let the members of the daemon\'s group use its API socket (mode 0660; install-service sets this up with the omvd group)' });
   out = out.option('upload', { type: 'string', describe: 'after each sync, deliver the verified recordings and their datasets to this S3 store: s3://BUCKET/PREFIX (default: "upload" of the config file; credentials from the AWS SDK\'s usual places)' });
   return storeOptions(linkOptions(out)) as unknown as Argv<Args>;
 }
@@ -60,53 +74,65 @@ class CopyProgress {
   }
 }
 
-/** One entry per camera, however many sync passes the daemon made of it (their lists merged, the last link counters). */
-function perCamera(summaries: SyncSummary[]): SyncSummary[] {
-  const byId = new Map<string, SyncSummary>();
-  for (const s of summaries) {
-    const had = byId.get(s.camera);
-    if (!had) byId.set(s.camera, { ...s, synced: [...s.synced], failed: [...s.failed], deleted: [...s.deleted], upToDate: [...s.upToDate], refused: [...s.refused] });
-    else {
-      had.synced.push(...s.synced);
-      had.deleted.push(...s.deleted);
-      had.failed = s.failed;
-      had.upToDate = s.upToDate;
-      had.refused = s.refused;
-      had.link = s.link;
-    }
-  }
-  return [...byId.values()];
-}
-
 /**
  * The exit code of a sync: 130 when interrupted, 3 when a port gave no camera (or it went away) and nothing was
  * synced, 4 when some recordings were left unsynced, 0 only when every camera asked for was synced whole.
  */
-function syncExit(interrupted: boolean, cameras: SyncSummary[], failures: { code: string }[]): ExitCode {
+function syncExit(interrupted: boolean, doc: SyncDoc): ExitCode {
   if (interrupted) return Exit.INTERRUPTED;
-  const failedRecordings = cameras.flatMap((c) => c.failed);
-  const done = cameras.some((c) => c.synced.length > 0 || c.upToDate.length > 0);
-  if (failures.length === 0 && failedRecordings.length === 0) return Exit.OK;
+  const done = doc.cameras.some((c) => c.synced > 0 || c.upToDate > 0);
+  if (doc.errors.length === 0 && doc.failed.length === 0) return Exit.OK;
   if (done) return Exit.PARTIAL;
-  const codes = [...failures, ...failedRecordings].map((f) => exitCodeForCode(f.code));
+  const codes = [...doc.errors, ...doc.failed].map((f) => exitCodeForCode(f.code));
   return codes.find((c) => c !== Exit.FAILED) ?? Exit.FAILED;
+}
+
+/** `sync --once` of the ports a daemon serves: a pass of the daemon's, into the same root. */
+async function throughDaemons(served: Served[], root: string, pass: { dryRun: boolean; deleteAfterSync: boolean }, signal: AbortSignal): Promise<SyncDoc> {
+  let doc = syncDoc(root, [], []);
+  for (const s of served) {
+    if (signal.aborted) break;
+    if (s.status.root !== root) throw new DaemonRootError(s.camera.port, s.daemon.socket, s.status.root);
+    try {
+      const id = connected(s).id;
+      doc = mergeSyncDocs(doc, await s.daemon.json<SyncDoc>('POST', `/api/v1/cameras/${id}/sync`, { wait: true, ...pass }, signal));
+    } catch (e) {
+      if (signal.aborted) break; // Ctrl-C: the daemon's pass goes on by itself
+      if (!(e instanceof OmvError)) throw e;
+      doc.errors.push({ port: s.camera.port, ...(s.camera.id ? { camera: s.camera.id } : {}), code: e.code, error: e.message });
+    }
+  }
+  return doc;
 }
 
 async function run(args: Args, daemonMode: boolean): Promise<void> {
   const log = createLogger({ json: args.json });
   const root = resolve(args.root);
   const explicit = (args.port ?? []).filter((p) => p !== 'auto');
-  const ports = daemonMode && explicit.length === 0 ? ('auto' as const) : await cameraPorts(explicit);
+  const dryRun = !daemonMode && args['dry-run'] === true;
+  const once = dryRun || (!daemonMode && args.once);
+  if (args['page-port'] !== undefined && !(Number.isInteger(args['page-port']) && args['page-port'] >= 0 && args['page-port'] <= 65535)) throw new UsageError(`--page-port ${args['page-port']}: give a port number, 0 to 65535`);
+  let ports: string[] | 'auto' = daemonMode && explicit.length === 0 ? 'auto' : await cameraPorts(explicit);
+  const served: Served[] = [];
+  if (once && ports !== 'auto') {
+    const daemons = await Daemons.find();
+    const direct: string[] = [];
+    for (const p of ports) {
+      const s = await daemons.serving(p);
+      if (s) served.push(s);
+      else direct.push(p);
+    }
+    ports = direct;
+  }
   const formats = args.export ? (await loadConfig()).export.formats : [];
   const client = await clientOptions(args);
-  const dryRun = !daemonMode && args['dry-run'] === true;
   const stopUploads = new AbortController();
   const upload = dryRun ? null : await UploadAfterSync.open(args, log, stopUploads.signal);
   const progress = !daemonMode && !args.json && !dryRun && process.stderr.isTTY ? new CopyProgress() : undefined;
   const daemon = new Daemon({
     root,
     ports,
-    once: dryRun || (!daemonMode && args.once),
+    once,
     dryRun,
     deleteAfterSync: args['delete-after-sync'],
     installScripts: args['install-scripts'] && !dryRun,
@@ -128,60 +154,47 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const api = daemonMode
+    ? await serveApi(daemon, { socket: daemonSocket(), explicit: process.env.OMVD_SOCKET !== undefined, group: args['socket-group'] === true, pagePort: args['page-port'] ?? PAGE_PORT, pagePortGiven: args['page-port'] !== undefined, log })
+    : null;
   log.info({ root }, daemonMode ? 'omvd daemon started' : 'syncing');
-  await daemon.run();
+  const [viaDaemons] = await Promise.all([throughDaemons(served, root, { dryRun, deleteAfterSync: args['delete-after-sync'] }, stopUploads.signal), ports === 'auto' || ports.length ? daemon.run() : null]);
+  await api?.close();
   progress?.end();
+  for (const s of served) {
+    const cam = viaDaemons.cameras.find((c) => c.camera === s.camera.id);
+    if (cam) upload?.afterSync(root, cam.camera, cam.synced > 0, s.camera.board ?? undefined);
+  }
   const uploaded = await upload?.finish();
-  const cameras = perCamera(daemon.summaries);
-  const flat = <T>(pick: (s: SyncSummary) => T[]): (T & { camera: string })[] => cameras.flatMap((s) => pick(s).map((x) => ({ camera: s.camera, ...x })));
-  const synced = flat((s) => s.synced);
-  const failed = flat((s) => s.failed);
-  const refused = flat((s) => s.refused.map((r) => ({ reason: r.reason })));
-  let code = daemonMode ? (interrupted ? Exit.OK : syncExit(false, cameras, daemon.failures)) : syncExit(interrupted, cameras, daemon.failures);
+  const doc = mergeSyncDocs(syncDoc(root, daemon.summaries, daemon.failures, { dryRun, interrupted }), viaDaemons);
+  let code = daemonMode ? (interrupted ? Exit.OK : syncExit(false, doc)) : syncExit(interrupted, doc);
   // A daemon stopped on purpose exits 0 (what went wrong on the way is in its log); sync --once says how delivery went.
   if (!daemonMode && code === Exit.OK && uploaded && (uploaded.error || uploaded.failed.length > 0)) code = uploaded.error ? exitCodeForCode(uploaded.error.code) : Exit.PARTIAL;
   if (args.json) {
-    process.stdout.write(
-      `${JSON.stringify({
-        ok: code === Exit.OK,
-        ...(interrupted ? { interrupted: true } : {}),
-        root,
-        synced,
-        upToDate: flat((s) => s.upToDate.map((name) => ({ name }))),
-        deleted: flat((s) => s.deleted.map((name) => ({ name }))),
-        failed,
-        refused,
-        errors: daemon.failures,
-        ...(uploaded ? { upload: uploaded } : {}),
-        ...(dryRun ? { dryRun: true, wouldSync: flat((s) => s.wouldSync ?? []), wouldDelete: flat((s) => (s.wouldDelete ?? []).map((name) => ({ name }))) } : {}),
-        cameras: cameras.map((s) => ({ camera: s.camera, dir: s.dir, synced: s.synced.length, upToDate: s.upToDate.length, failed: s.failed.length, deleted: s.deleted.length, link: s.link })),
-      })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify({ ok: code === Exit.OK, ...doc, ...(uploaded ? { upload: uploaded } : {}) })}\n`);
   } else if (dryRun) {
-    for (const s of cameras) {
-      for (const w of s.wouldSync ?? []) process.stdout.write(`would copy ${s.camera}/${w.name}: ${w.size - w.resumeFrom} of ${w.size} bytes${w.resumeFrom ? ` (resuming at ${w.resumeFrom})` : ''}${w.open ? ', still being recorded' : ''}\n`);
-      for (const name of s.wouldDelete ?? []) process.stdout.write(`would delete ${s.camera}/${name} on the camera (its host copy is verified)\n`);
-      for (const name of s.upToDate) if (!(s.wouldDelete ?? []).includes(name)) process.stdout.write(`up to date ${s.camera}/${name}\n`);
-    }
+    for (const w of doc.wouldSync ?? []) process.stdout.write(`would copy ${w.camera}/${w.name}: ${w.size - w.resumeFrom} of ${w.size} bytes${w.resumeFrom ? ` (resuming at ${w.resumeFrom})` : ''}${w.open ? ', still being recorded' : ''}\n`);
+    for (const d of doc.wouldDelete ?? []) process.stdout.write(`would delete ${d.camera}/${d.name} on the camera (its host copy is verified)\n`);
+    for (const u of doc.upToDate) if (!(doc.wouldDelete ?? []).some((d) => d.camera === u.camera && d.name === u.name)) process.stdout.write(`up to date ${u.camera}/${u.name}\n`);
   } else if (!daemonMode) {
-    for (const r of synced) process.stdout.write(`synced ${r.camera}/${r.name}: ${r.size} bytes, sha256 ${r.sha256}${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}\n`);
-    for (const f of failed) process.stdout.write(`FAILED ${f.camera}/${f.name}: ${f.error}\n`);
-    for (const r of refused) process.stdout.write(`refused on ${r.camera}: ${r.reason}\n`);
-    for (const f of daemon.failures) process.stderr.write(`omvd: ${f.camera ? `camera ${f.camera} on ${f.port}` : f.port}: ${f.error}\n`);
+    for (const r of doc.synced) process.stdout.write(`synced ${r.camera}/${r.name}: ${r.size} bytes, sha256 ${r.sha256}${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}\n`);
+    for (const f of doc.failed) process.stdout.write(`FAILED ${f.camera}/${f.name}: ${f.error}\n`);
+    for (const r of doc.refused) process.stdout.write(`refused on ${r.camera}: ${r.reason}\n`);
+    for (const f of doc.errors) process.stderr.write(`omvd: ${f.camera ? `camera ${f.camera} on ${f.port}` : f.port}: ${f.error}\n`);
   }
   process.exitCode = code;
 }
 
 export const syncCommand: CommandModule<object, Args> = {
   command: 'sync',
-  describe: 'Mirror the cameras\' recordings into --root, verified by hash and resumable',
+  describe: 'Mirror the cameras\' recordings into --root, verified by hash and resumable (through the daemon for the cameras it serves)',
   builder: (y) => options(y, true).example('$0 sync --port ./cam --once', 'copy everything a (virtual) camera has, then exit') as never,
   handler: (args) => run(args, false),
 };
 
 export const daemonCommand: CommandModule<object, Args> = {
   command: 'daemon',
-  describe: 'Run until stopped: every camera plugged in gets its recordings mirrored into --root',
+  describe: 'Run until stopped: every camera plugged in gets its recordings mirrored into --root; other commands work through it (its API socket, a live page on 127.0.0.1)',
   builder: (y) => options(y, false).example('$0 daemon --root /data/openmv', '') as never,
   handler: (args) => run(args, true),
 };

@@ -5,6 +5,8 @@ import { checkCameraField, SessionFileError } from '../../capture/session-file.j
 import type { CameraSetup } from '../../capture/session.js';
 import { LiveView } from '../../view/server.js';
 import { watchAttached, watchCamera } from '../../view/watch.js';
+import { Daemons } from '../../api/route.js';
+import { UsageError } from '../usage-error.js';
 import { clientOptions, linkOptions, type LinkArgs } from './camera-options.js';
 
 interface Args extends LinkArgs {
@@ -15,6 +17,23 @@ interface Args extends LinkArgs {
   framesize: string;
   json: boolean;
 }
+
+/** The page of the daemon that serves the cameras (all of them when none are named), or null to serve our own. */
+async function daemonPage(ports: string[]): Promise<string | null> {
+  const daemons = await Daemons.find();
+  if (!daemons.running) return null;
+  if (ports.length === 0) return daemons.page;
+  const served = await Promise.all(ports.map((p) => daemons.serving(p)));
+  if (served.every((s) => s === null)) return null;
+  const unserved = ports.filter((_p, i) => served[i] === null);
+  if (unserved.length) throw new UsageError(`${unserved.join(', ')} ${unserved.length === 1 ? 'is' : 'are'} not served by the daemon, which holds the other cameras: view them in a separate run, or let the daemon serve them all`);
+  const url = served[0]!.status.url;
+  if (!url) throw new UsageError(`the daemon on ${served[0]!.daemon.socket} serves these cameras but no page (it runs without --page-port): stop it to view them here`);
+  return url;
+}
+
+/** Waits for Ctrl-C or SIGTERM. */
+const untilStopped = (): Promise<void> => new Promise((ok) => (process.once('SIGINT', () => ok()), process.once('SIGTERM', () => ok())));
 
 function listenAddress(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
@@ -48,6 +67,14 @@ export const viewCommand: CommandModule<object, Args> = {
       ...checkCameraField('framesize', args.framesize, fail('--framesize')),
       liveSlots: 4,
     };
+    const ports = (args.port ?? []).map((p) => resolve(p));
+    const page = await daemonPage(ports);
+    if (page) {
+      // The daemon holds the cameras and runs their view itself (JPEG, QVGA, 10 fps): its page is the one to open.
+      process.stdout.write(args.json ? `${JSON.stringify({ ok: true, url: page, ports })}\n` : `live view on ${page} (the daemon's page; Ctrl-C stops)\n`);
+      await untilStopped();
+      return;
+    }
     const client = await clientOptions(args);
     const view = new LiveView();
     const url = await view.listen(host, port); // before any camera is opened: a busy port fails at once
@@ -55,7 +82,6 @@ export const viewCommand: CommandModule<object, Args> = {
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     process.once('SIGTERM', () => controller.abort());
-    const ports = (args.port ?? []).map((p) => resolve(p));
     process.stdout.write(args.json ? `${JSON.stringify({ ok: true, url, ports })}\n` : `live view on ${url} (Ctrl-C stops)\n`);
     try {
       if (ports.length) await Promise.all(ports.map((p) => watchCamera(view, { ...settings, port: p }, controller.signal, client)));
