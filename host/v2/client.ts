@@ -40,6 +40,9 @@ export interface ProbeOptions {
   attempts?: number;
 }
 
+/** How many silences long a probe may go on while something answers, but not in V2 (a port that floods noise). */
+const PROBE_SPAN = 4;
+
 export interface CameraInfo {
   version: Version;
   sysInfo: SysInfo;
@@ -134,8 +137,9 @@ export class V2Client {
         return;
       } catch (e) {
         if (this.link.isClosed) throw e;
-        const silent = performance.now() - Math.max(start, this.link.lastByteAt);
-        if (i >= attempts || (e instanceof V2TimeoutError && silent >= silenceMs)) throw e;
+        const now = performance.now();
+        const silent = now - Math.max(start, this.link.lastByteAt);
+        if (i >= attempts || now - start >= silenceMs * PROBE_SPAN || (e instanceof V2TimeoutError && silent >= silenceMs)) throw e;
       }
     }
   }

@@ -2,35 +2,16 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Duplex } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { servePty, type PtyServer } from '../../host/sim/pty.js';
+import type { PtyServer } from '../../host/sim/pty.js';
 import { encodeImageIo } from '../../protocol/imageio/index.js';
 import { Pixformat } from '../../protocol/imageio/pixformat.js';
-import { prng } from '../support/noisy-link.js';
+import { flood } from '../support/flood.js';
 import { startSim, type SimProcess } from '../support/sim-process.js';
 import { spawnOmvd, waitFor, type CliProcess } from '../support/tools.js';
 
 const rec = (fill: number): Uint8Array => encodeImageIo([{ elapsedMs: 40, width: 32, height: 24, pixformat: Pixformat.GRAYSCALE, data: new Uint8Array(32 * 24).fill(fill) }]);
 
-/** A "camera" that sends nothing but noise, 16 KB every 10 ms (a full-speed USB port's worth), whatever it is sent. */
-function flood(path: string): Promise<PtyServer> {
-  const next = prng(7);
-  let timer: NodeJS.Timeout | undefined;
-  const link = new Duplex({
-    write(_chunk, _enc, done) {
-      done();
-    },
-    read() {
-      timer ??= setInterval(() => link.push(Buffer.from(Array.from({ length: 16 * 1024 }, () => Math.floor(next() * 256)))), 10);
-    },
-    destroy(err, done) {
-      clearInterval(timer);
-      done(err);
-    },
-  });
-  return servePty(link, path).then((pty) => ({ ...pty, close: async () => (link.destroy(), await pty.close()) }));
-}
 
 const work = mkdtempSync(join(tmpdir(), 'omvd-one-bad-camera-'));
 const socket = join(work, 'run', 'daemon.sock');
