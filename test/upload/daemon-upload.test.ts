@@ -70,10 +70,11 @@ describe('omvd daemon --upload', () => {
     const root = join(work, 'root-big');
     const args = ['daemon', '--port', sim.path, '--root', root, '--no-export', '--upload', 's3://lab/resume', '--endpoint', ceph.endpoint, '--path-style', '--upload-limit', '8MB/s', '--json'];
     const first = spawnOmvd(args, env);
+    // The ledger's own files (a part file being replaced is a .tmp beside it until renamed).
     const parts = (): number => {
       const dir = join(root, sim.id, '.upload');
       if (!existsSync(dir)) return 0;
-      return readdirSync(dir).flatMap((t) => (existsSync(join(dir, t, 'parts')) ? readdirSync(join(dir, t, 'parts')).map((f) => join(dir, t, 'parts', f)) : [])).reduce((n, f) => n + Object.keys(JSON.parse(readFileSync(f, 'utf8')).parts ?? {}).length, 0);
+      return readdirSync(dir).flatMap((t) => (existsSync(join(dir, t, 'parts')) ? readdirSync(join(dir, t, 'parts')).filter((f) => f.endsWith('.json')).map((f) => join(dir, t, 'parts', f)) : [])).reduce((n, f) => n + Object.keys(JSON.parse(readFileSync(f, 'utf8')).parts ?? {}).length, 0);
     };
     await waitFor(() => parts() >= 2, 'two parts acknowledged by the store', 180_000, 100);
     expect(await first.stop('SIGKILL')).toBe('SIGKILL');
