@@ -1,7 +1,9 @@
 /** omvd as a library: capture sessions, the V2 client, sync, dataset writers and the virtual camera. */
-export { captureFrames, runSession, type CameraSetup, type CameraSummary, type SessionOptions } from './capture/session.js';
+export { CaptureFailedError, captureFrames, runSession, type CameraLoss, type CameraSetup, type CameraSummary, type SessionOptions } from './capture/session.js';
 export { followLive, type LiveFrame } from './capture/live.js';
-export { hdf5CaptureSink, recordsCaptureSink, traceCaptureSink, type CaptureSink } from './capture/sinks.js';
+export { hdf5CaptureSink, recordsCaptureSink, traceCaptureSink, type CaptureDatasetOptions, type CaptureSink } from './capture/sinks.js';
+export { ThreadedHdf5Writer } from './writers/hdf5/threaded-writer.js';
+export type { Hdf5Compression } from './writers/hdf5/compression.js';
 export { loadSessionFile, parseSessionSpec, type SessionSpec } from './capture/session-file.js';
 export { connectCamera, type Connection } from './discovery/connect.js';
 export { listPorts } from './discovery/ports.js';
