@@ -32,7 +32,7 @@ interface Run {
 async function daemonRun(work: string, name: string, ports: string[]): Promise<Run> {
   const socket = join(work, `run-${name}`, 'daemon.sock');
   const daemon: ChildProcess = spawn(process.execPath, [OMVD, 'daemon', ...ports.flatMap((p) => ['--port', p]), '--root', join(work, `root-${name}`), '--no-export', '--page-port', '0'], {
-    env: { ...process.env, OMVD_SOCKET: socket },
+    env: { ...process.env, OMVD_SOCKET: socket, OMVD_LOG_LEVEL: process.env.OMVD_LOG_LEVEL ?? 'warn' }, // its warnings and errors only
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const killer = setTimeout(() => daemon.kill('SIGKILL'), 30 * 60_000);
