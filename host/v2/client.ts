@@ -34,14 +34,14 @@ export interface ClientOptions {
 
 /** How hard connect() tries before saying there is no camera: a port with nothing behind it must fail fast. */
 export interface ProbeOptions {
-  /** Give up after this much silence. Default 1200 ms. */
+  /** Give up after this much silence. Default 2000 ms: a camera on a loaded host can be slow to answer its first sync. */
   silenceMs?: number;
   /** Give up after this many attempts that came back damaged (something answers, but not in V2). Default 12. */
   attempts?: number;
 }
 
-/** How many silences long a probe may go on while something answers, but not in V2 (a port that floods noise). */
-const PROBE_SPAN = 4;
+/** The longest a probe goes on while something answers, but not in V2 (a port that floods noise). */
+const PROBE_LIMIT_MS = 5000;
 
 export interface CameraInfo {
   version: Version;
@@ -129,7 +129,7 @@ export class V2Client {
   }
 
   /** The first resync: short, so that a port without a camera behind it fails within a second or so. */
-  private async probe({ silenceMs = 1200, attempts = 12 }: ProbeOptions): Promise<void> {
+  private async probe({ silenceMs = 2000, attempts = 12 }: ProbeOptions): Promise<void> {
     const start = performance.now();
     for (let i = 1; ; i++) {
       try {
@@ -139,7 +139,7 @@ export class V2Client {
         if (this.link.isClosed) throw e;
         const now = performance.now();
         const silent = now - Math.max(start, this.link.lastByteAt);
-        if (i >= attempts || now - start >= silenceMs * PROBE_SPAN || (e instanceof V2TimeoutError && silent >= silenceMs)) throw e;
+        if (i >= attempts || now - start >= Math.max(PROBE_LIMIT_MS, silenceMs) || (e instanceof V2TimeoutError && silent >= silenceMs)) throw e;
       }
     }
   }

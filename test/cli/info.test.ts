@@ -17,6 +17,7 @@ describe('omvd info', () => {
         expect(cam).toMatchObject({ board: 'OpenMV Cam H7', protocolBy });
         expect(cam.version.firmware[0]).toBe(link === 'native' ? 5 : 4);
         const text = omvd(['info', '--port', sim.path]);
+        expect(text.status, text.stderr).toBe(0);
         expect(text.stdout).toMatch(new RegExp(`OpenMV Cam H7 ${sim.id} .*spoken by the ${protocolBy}`));
       } finally {
         await sim.stop();
