@@ -4,28 +4,19 @@ import { OmvError } from '../../protocol/errors.js';
 import type { LiveFrame } from '../capture/live.js';
 import type { CameraSetup } from '../capture/session.js';
 import type { CaptureSink } from '../capture/sinks.js';
-import { LiveFeed } from './feed.js';
+import { LiveFeed, type LiveStatus } from './feed.js';
 import { viewPage } from './page.js';
 
 export type CameraState = 'connecting' | 'live' | 'disconnected';
 
 /** What the page shows of one camera port (the daemon's page shows its cameras the same way). */
-export interface CameraStatus {
+export interface CameraStatus extends Omit<LiveStatus, 'state'> {
   port: string;
   state: CameraState | 'connected';
   /** The camera's unique id, once one answered on the port. */
   camera: string | null;
   board: string | null;
-  pixformat: string;
-  framesize: string;
-  width: number | null;
-  height: number | null;
-  frames: number;
-  dropped: number;
-  fps: number;
-  /** The newest frame's sequence number (-1: none yet); the page fetches `frame` again when it changes. */
-  seq: number;
-  /** Where the newest frame is, relative to the page. */
+  /** Where the newest frame is, relative to the page (fetched again when `seq` changes). */
   frame: string;
   /** Why it is not live, when it went away or could not be opened. */
   error?: string;
