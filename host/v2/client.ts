@@ -40,7 +40,7 @@ export interface ProbeOptions {
   attempts?: number;
 }
 
-/** The longest a probe goes on while something answers, but not in V2 (a port that floods noise). */
+/** The longest a probe goes on while what answers is not V2 (a port that floods noise: every attempt damaged). */
 const PROBE_LIMIT_MS = 5000;
 
 export interface CameraInfo {
@@ -139,7 +139,8 @@ export class V2Client {
         if (this.link.isClosed) throw e;
         const now = performance.now();
         const silent = now - Math.max(start, this.link.lastByteAt);
-        if (i >= attempts || now - start >= Math.max(PROBE_LIMIT_MS, silenceMs) || (e instanceof V2TimeoutError && silent >= silenceMs)) throw e;
+        const noise = e instanceof V2DamagedReplyError && now - start >= Math.max(PROBE_LIMIT_MS, silenceMs); // a camera slow to answer is no noise
+        if (i >= attempts || noise || (e instanceof V2TimeoutError && silent >= silenceMs)) throw e;
       }
     }
   }
