@@ -17,12 +17,13 @@ function run(command: string, args: string[], cwd: string): string {
 /** The README's two ways to get an `omvd` command, as a user follows them after `npm ci`. */
 describe('getting an omvd command', () => {
   it('npx omvd runs it from the clone', () => {
-    expect(run('npx', ['--no-install', 'omvd', '--version'], REPO)).toBe(version);
+    // --ignore-scripts: npx would run `prepare` and rebuild dist/ under the other test files' commands.
+    expect(run('npx', ['--no-install', '--ignore-scripts', 'omvd', '--version'], REPO)).toBe(version);
   });
 
   it('npm install -g (what npm link does) puts omvd on the PATH', () => {
     const prefix = mkdtempSync(join(tmpdir(), 'omvd-prefix-'));
-    // --ignore-scripts: dist/ is built (npm ci did it, as for a user); `prepare` would rebuild it under the other tests' feet.
+    // --ignore-scripts: dist/ is built (npm ci did it, as for a user); `prepare` would rebuild it under the other files' feet.
     run('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--ignore-scripts', REPO], REPO);
     expect(run(join(prefix, 'bin', 'omvd'), ['--version'], tmpdir())).toBe(version);
     expect(run(join(prefix, 'bin', 'omvd'), ['--help'], tmpdir())).toMatch(/omvd — get image data off OpenMV cameras/);

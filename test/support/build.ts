@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { REPO } from './tools.js';
+import { OMVD_BIN, REPO } from './tools.js';
 
 /**
  * vitest globalSetup: compiles the sources to dist/ once per run, so every CLI test runs the binary a user runs
@@ -8,4 +9,5 @@ import { REPO } from './tools.js';
  */
 export default function setup(): void {
   execFileSync(process.execPath, [resolve(REPO, 'node_modules/typescript/bin/tsc'), '-p', resolve(REPO, 'tsconfig.build.json')], { cwd: REPO, stdio: 'inherit', timeout: 120_000 });
+  chmodSync(OMVD_BIN, 0o755); // executable, as npm makes a package's bin when it links it
 }
