@@ -10,15 +10,6 @@ from omvd.storage import Storage
 MAX_SKIPPED = 100
 
 
-def installed():
-    # The nonce of the omvd installer that wrote these scripts (omvd/installed.py), or None if copied by hand.
-    try:
-        from omvd import installed as mark
-        return mark.NONCE
-    except (ImportError, AttributeError):
-        return None
-
-
 def board_id():
     try:
         import machine
@@ -71,7 +62,7 @@ class App:
         if cmd == "status":
             gc.collect()
             return {"recording": self.recorder.status(), "recorder_error": self.recorder.error, "clock_ms": self.clock_ms(),
-                    "heap_used": gc.mem_alloc(), "heap_free": gc.mem_free(), "installed": installed()}
+                    "heap_used": gc.mem_alloc(), "heap_free": gc.mem_free()}
         if cmd == "record":
             cfg = recorder.parse(c)
             self.recorder.start(cfg)

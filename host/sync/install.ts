@@ -7,7 +7,6 @@ import { packageInfo } from '../package-info.js';
 import type { V2Client } from '../v2/client.js';
 import { V2ProtocolError, V2StatusError, V2TimeoutError } from '../v2/errors.js';
 import { OMVD_CHANNELS } from './catalog.js';
-import { CameraCommandError, cameraCommand } from './ctl.js';
 
 export class InstallError extends OmvError {
   constructor(message: string) {
@@ -78,8 +77,6 @@ export function installerScript(nonce: string, dir = join(packageInfo().root, 'd
     '    for _t, _d in _F:',
     '        _w(_t, _d)',
     '    del _F',
-    '    with open("/flash/lib/omvd/installed.py", "w") as f:',
-    '        f.write("NONCE = %r\\n" % _N)',
     '    try:',
     '        os.stat("/flash/main.py")',
     '    except OSError:',
@@ -164,16 +161,6 @@ async function reconnect(client: V2Client): Promise<void> {
   }
 }
 
-/** The nonce of the installer that wrote the scripts now serving (their `status`), if they answer it. */
-async function installedBy(client: V2Client): Promise<unknown> {
-  try {
-    return (await cameraCommand(client, { cmd: 'status' })).installed;
-  } catch (e) {
-    if (e instanceof CameraCommandError) return undefined; // not started yet, or older scripts
-    throw e;
-  }
-}
-
 /** One whole upload from offset 0, then what the camera made of it. */
 async function upload(client: V2Client): Promise<Outcome> {
   const nonce = randomBytes(6).toString('hex');
@@ -188,15 +175,12 @@ async function upload(client: V2Client): Promise<Outcome> {
       // What was read is kept at once: the camera may go silent (compiling what it starts) before the look ends.
       const seen = await steadily(client, async () => {
         out = (out + (await client.readStdout())).slice(-4096);
-        const names = (await client.listChannels()).map((c) => c.name);
-        const serving = Object.values(OMVD_CHANNELS).every((n) => names.includes(n));
-        // A retried read of stdout can lose what it read (it empties the ring), so the scripts that run say too.
-        return { on: await running(client), names, serving, ours: serving && (await installedBy(client)) === nonce };
+        return { on: await running(client), names: (await client.listChannels()).map((c) => c.name) };
       });
       if (!seen) return { done: null, state: `${out}|resynced` };
       started ||= seen.on;
       if (out.includes(`${MARK} ${nonce} damaged`)) return { done: { ok: false, why: 'the script arrived damaged' }, state: out };
-      if ((out.includes(`${MARK} ${nonce} ok`) && seen.serving) || seen.ours) return { done: { ok: true }, state: out };
+      if (out.includes(`${MARK} ${nonce} ok`) && Object.values(OMVD_CHANNELS).every((n) => seen.names.includes(n))) return { done: { ok: true }, state: out };
       if ((started && !seen.on) || out.includes(SOFT_REBOOT)) return { done: { ok: false, why: `the installer ended early: ${out.trim().slice(-600) || 'no output'}` }, state: out };
       return { done: null, state: `${out}|${seen.on}|${seen.names.length}` };
     },
