@@ -1,5 +1,6 @@
 import { SerialPort } from 'serialport';
 import { OmvError } from '../../protocol/errors.js';
+import { serialBinding } from './serial-binding.js';
 
 export class PortError extends OmvError {
   constructor(message: string) {
@@ -13,7 +14,7 @@ export class PortError extends OmvError {
  * camera sends nothing until it sees it); ports without modem lines (ptys) refuse that, which is harmless.
  */
 export async function openSerial(path: string, baudRate: number): Promise<SerialPort> {
-  const port = new SerialPort({ path, baudRate, autoOpen: false });
+  const port = new SerialPort({ path, baudRate, autoOpen: false, binding: serialBinding } as ConstructorParameters<typeof SerialPort>[0]);
   await new Promise<void>((resolve, reject) =>
     port.open((err) => (err ? reject(new PortError(`cannot open ${path}: ${err.message}${/lock/i.test(err.message) ? ' (another program has it open: close OpenMV IDE or the other omvd)' : ''}`)) : resolve())),
   );
