@@ -4,11 +4,16 @@ import hashlib
 import json
 import os
 import struct
+import time
 
 from omvd import util
 
 HASH_FILE = ".omvd-hashes.json"
 STEP = 32 * 1024
+# With nothing to hash, the folder is looked at again after this long: each look stats and opens every entry, which
+# 500 idle turns a second would spend on the card (and the processor) while the host reads from it. A recording the
+# recorder closes is looked at at once.
+IDLE_SCAN_MS = 1000
 SMALL_INT_MAX = 0x3FFFFFFF  # the largest small int of a 32-bit MicroPython: byte counts above it would allocate
 
 
@@ -19,6 +24,8 @@ class Storage:
         self.open_name = None  # the recording being written, never hashed or deleted
         self.open_frames = 0
         self._job = None
+        self._next_scan = time.ticks_ms()
+        self._scanned_open = None
         self.broken = {}  # name -> why it could not be hashed
         self._buf = bytearray(STEP)
         self._mv = memoryview(self._buf)
@@ -121,6 +128,10 @@ class Storage:
         # One bounded piece of work: start a job for the next closed, unhashed recording, or continue one.
         # Returns True while there is work left.
         if self._job is None:
+            now = time.ticks_ms()
+            if self.open_name == self._scanned_open and time.ticks_diff(self._next_scan, now) > 0:
+                return False
+            self._scanned_open = self.open_name
             for name in self.names():
                 if name == self.open_name:
                     continue
@@ -130,6 +141,7 @@ class Storage:
                     self._job = [name, size, 0, hashlib.sha256(), open(self.path(name), "rb"), 16, 0]
                     break
             if self._job is None:
+                self._next_scan = time.ticks_add(now, IDLE_SCAN_MS)
                 return False
         job = self._job
         name, size, at, h, f = job[0], job[1], job[2], job[3], job[4]
