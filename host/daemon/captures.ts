@@ -99,7 +99,7 @@ export class Captures {
       }
       const outputs = stream ? [] : parseOutputs(spec.to.map((o, i) => underCaptures(this.daemon.options.root, o, i)), WHERE);
       await prepareOutputs(outputs, false);
-      sinks = stream ? [stream] : await openOutputs(outputs, { tags: spec.tags, meta: spec.meta, fps: spec.cameras[0]?.fps ?? 30, ...(spec.hdf5Compression ? { compression: spec.hdf5Compression } : {}) });
+      sinks = stream ? [stream] : await openOutputs(outputs, { tags: spec.tags, meta: { ...this.daemon.options.meta, ...spec.meta }, fps: spec.cameras[0]?.fps ?? 30, ...(spec.hdf5Compression ? { compression: spec.hdf5Compression } : {}) });
       const feeds = new Map<string, CaptureSink>();
       const setups: CameraSetup[] = [];
       for (const [i, cam] of cams.entries()) {

@@ -3,6 +3,7 @@ import { OmvError } from '../../protocol/errors.js';
 import { listPorts } from '../discovery/ports.js';
 import type { Logger } from '../log.js';
 import type { ClientOptions } from '../v2/client.js';
+import type { Meta } from '../datasets/meta.js';
 import type { SyncOptions, SyncSummary } from '../sync/engine.js';
 import { DaemonCamera } from './camera.js';
 import { EventBus } from './events.js';
@@ -19,6 +20,8 @@ export interface DaemonOptions extends Pick<SyncOptions, 'deleteAfterSync' | 'ch
   log: Logger;
   /** How connections are made (the link policy); the daemon adds its per-camera logger. */
   client?: ClientOptions;
+  /** dclab metadata for the HDF5 outputs of the captures it runs (the config file's `meta`), under each session's own. */
+  meta?: Meta;
   /** Put omvd's device scripts on a camera that lacks them (firmware 5.x, through its stdin channel). */
   installScripts?: boolean;
   /** Bytes of a recording copied so far, for a progress display. */

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeImageIo } from '../../protocol/imageio/index.js';
 import { Pixformat } from '../../protocol/imageio/pixformat.js';
 import { expectJsonStyle } from '../capture/json-style.js';
+import { h5Attrs } from '../export/rtdc-dclab.js';
 import { startSim, type SimProcess } from '../support/sim-process.js';
 import { omvd, spawnOmvd, waitFor, type CliProcess } from '../support/tools.js';
 
@@ -15,7 +16,9 @@ const rec = (fill: number): Uint8Array => encodeImageIo([{ elapsedMs: 40, width:
 
 const work = mkdtempSync(join(tmpdir(), 'omvd-through-daemon-'));
 const socket = join(work, 'run', 'daemon.sock');
-const env = { OMVD_SOCKET: socket };
+const config = join(work, 'config.json');
+writeFileSync(config, JSON.stringify({ meta: { 'setup:medium': 'water' } }));
+const env = { OMVD_SOCKET: socket, OMVD_CONFIG: config };
 const root = join(work, 'data');
 let sim: SimProcess;
 let daemon: CliProcess;
@@ -32,6 +35,20 @@ function get<T>(path: string): Promise<T> {
     req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer within 20 s`)));
     req.on('error', fail);
     req.end();
+  });
+}
+
+/** POST a JSON body over the daemon's socket; the status and the JSON answer. */
+function post<T>(path: string, body: unknown): Promise<{ status: number; json: T }> {
+  return new Promise((ok, fail) => {
+    const req = request({ socketPath: socket, path, method: 'POST', headers: { 'content-type': 'application/json' }, timeout: 20_000 }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => ok({ status: res.statusCode!, json: JSON.parse(text) as T }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`POST ${path}: no answer within 20 s`)));
+    req.on('error', fail);
+    req.end(JSON.stringify(body));
   });
 }
 
@@ -149,6 +166,22 @@ describe('commands through the daemon', () => {
     expect(started).toMatchObject({ seconds: 1, recordingOnCamera: [{ camera: sim.id, port: sim.path, recording: expect.stringMatching(/\.bin$/) }] });
     const name = started.recordingOnCamera[0]!.recording.split('/').pop()!;
     await waitFor(() => events.some((e) => e.type === 'recording.synced' && e.name === name), `the daemon to sync ${name} once the camera has finished it`);
+  });
+
+  it('a capture started through the API is written by the daemon, with its config file\'s metadata under the session\'s own', { timeout: 90_000 }, async () => {
+    await waitFor(async () => (await camera()).state === 'connected' && (await camera()).sync.pausedFor === null, 'the camera free again');
+    const started = await post<{ capture: { id: string } }>('/api/v1/captures', { cameras: [{ port: sim.path, fps: 10 }], frames: 3, to: ['hdf5:api/run.h5'], meta: { 'user:operator': 'ana' } });
+    expect(started.status, JSON.stringify(started.json)).toBe(201);
+    const id = started.json.capture.id;
+    type Done = { capture: { state: string; outputs: { path: string }[]; summary: { ok: boolean; cameras: { frames: number }[] } | null } };
+    await waitFor(async () => (await get<Done>(`/api/v1/captures/${id}`)).capture.state === 'finished', `capture ${id} to finish`);
+    const done = (await get<Done>(`/api/v1/captures/${id}`)).capture;
+    expect(done.summary).toMatchObject({ ok: true, cameras: [{ frames: 3 }] });
+    const h5 = join(root, 'captures', 'api', 'run.h5');
+    expect(done.outputs.map((o) => o.path)).toEqual([h5]);
+    const attrs = h5Attrs(h5, `cam_${sim.id}`).attrs;
+    expect(attrs['setup:medium']?.[1]).toBe('water');
+    expect(attrs['user:operator']?.[1]).toBe('ana');
   });
 
   it('omvd view opens the daemon\'s page, which shows the camera live with its port, board and format, gone when unplugged, live again when plugged back in', { timeout: 90_000 }, async () => {

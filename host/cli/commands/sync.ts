@@ -124,7 +124,8 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
     }
     ports = direct;
   }
-  const formats = args.export ? (await loadConfig()).export.formats : [];
+  const config = await loadConfig();
+  const formats = args.export ? config.export.formats : [];
   const client = await clientOptions(args);
   const stopUploads = new AbortController();
   const upload = dryRun ? null : await UploadAfterSync.open(args, log, stopUploads.signal);
@@ -136,6 +137,7 @@ async function run(args: Args, daemonMode: boolean): Promise<void> {
     dryRun,
     deleteAfterSync: args['delete-after-sync'],
     installScripts: args['install-scripts'] && !dryRun,
+    meta: config.meta,
     log,
     client,
     ...(upload ? { removedFromHost: (camera: string, name: string) => upload.removedFromHost(root, camera, name) } : {}),
