@@ -76,8 +76,11 @@ describe('omvd daemon --upload', () => {
       if (!existsSync(dir)) return 0;
       return readdirSync(dir).flatMap((t) => (existsSync(join(dir, t, 'parts')) ? readdirSync(join(dir, t, 'parts')).filter((f) => f.endsWith('.json')).map((f) => join(dir, t, 'parts', f)) : [])).reduce((n, f) => n + Object.keys(JSON.parse(readFileSync(f, 'utf8')).parts ?? {}).length, 0);
     };
-    await waitFor(() => parts() >= 2, 'two parts acknowledged by the store', 180_000, 100);
-    expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+    try {
+      await waitFor(() => parts() >= 2, 'two parts acknowledged by the store', 180_000, 100);
+    } finally {
+      expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+    }
     expect(await listKeys(s3, 'lab', 'resume/')).toEqual([]); // nothing published before it is whole and verified
     const second = spawnOmvd(args.filter((a) => a !== '--upload-limit' && a !== '8MB/s'), env);
     try {
