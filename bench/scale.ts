@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
+import { ReadStream } from 'node:tty';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt } from './measure.js';
@@ -16,6 +17,45 @@ const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdo
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICK;
+}
+
+// A pty whose device side a reader opens; once told, it writes the given bytes in 4 KB writes as fast as it can.
+const PTY_WRITER = `import os, pty, sys, tty
+m, s = pty.openpty()
+tty.setraw(s)
+print(os.ttyname(s), flush=True)
+sys.stdin.readline()
+chunk = bytes(4096)
+for _ in range(int(sys.argv[1]) // 4096):
+    os.write(m, chunk)
+sys.stdin.readline()
+`;
+
+/**
+ * The least CPU a Node process here spends to read `bytes` off a pty, in seconds per 100 MB: Node's own tty stream
+ * (epoll, no thread pool), fed in full 4 KB reads as fast as a writer makes them, the bytes thrown away.
+ */
+async function ptyReadFloor(about: number): Promise<number> {
+  const bytes = Math.floor(about / 4096) * 4096;
+  const writer = spawn('python3', ['-c', PTY_WRITER, String(bytes)], { stdio: ['pipe', 'pipe', 'inherit'], timeout: 120_000 });
+  try {
+    const path = await new Promise<string>((ok, fail) => {
+      writer.stdout!.once('data', (d: Buffer) => ok(d.toString().trim()));
+      writer.once('exit', (code) => fail(new Error(`bench/scale: the pty writer exited (${code})`)));
+    });
+    const stream = new ReadStream(openSync(path, constants.O_RDWR | constants.O_NOCTTY));
+    const cpu = process.cpuUsage();
+    let got = 0;
+    await new Promise<void>((ok) => {
+      stream.on('data', (d: Buffer) => (got += d.length) >= bytes && ok());
+      writer.stdin!.write('go\n');
+    });
+    const used = process.cpuUsage(cpu);
+    stream.destroy();
+    return (((used.user + used.system) / 1e6) * 100 * MB) / bytes;
+  } finally {
+    writer.kill();
+  }
 }
 
 interface Run {
@@ -87,7 +127,8 @@ async function daemonRun(work: string, name: string, ports: string[]): Promise<R
 /**
  * bench/scale: OMVD_BENCH_SCALE_CAMERAS virtual cameras (default 8; RT1062s, each in its own process at a higher
  * priority, as a camera's own processor), one daemon syncing them all: each camera's rate against one camera synced
- * alone by the same daemon, the slowest against the mean, and the daemon's CPU per 100 MB.
+ * alone by the same daemon, the slowest against the mean, and the daemon's CPU per 100 MB against the least any
+ * reader here spends just reading that much off a pty.
  */
 export async function scale(): Promise<string[]> {
   const n = Number(process.env.OMVD_BENCH_SCALE_CAMERAS ?? 8);
@@ -105,10 +146,11 @@ export async function scale(): Promise<string[]> {
     const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
     const slowest = Math.min(...rates);
     const total = cams.reduce((a, c) => a + c.bytes, 0);
+    const floor = await ptyReadFloor(100 * MB);
     return [
       `scale ${n} cameras, one daemon, ${fmt(bytes / MB, 0)} MB each: per camera ${rates.map((r) => fmt(r, 2)).join(', ')} MB/s; solo ${fmt(soloRate, 2)} MB/s: mean ${fmt((100 * mean) / soloRate, 0)}% of solo, all together ${fmt(rates.reduce((a, b) => a + b, 0), 2)} MB/s`,
       `scale slowest camera ${fmt((100 * slowest) / mean, 0)}% of the mean (target ≥ 80%)`,
-      `scale daemon CPU ${fmt((all.cpu * 100 * MB) / total, 2)} s per 100 MB with ${n} cameras, ${fmt((solo.cpu * 100 * MB) / bytes, 2)} s with one (target ≤ 0.6)`,
+      `scale daemon CPU ${fmt((all.cpu * 100 * MB) / total, 2)} s per 100 MB with ${n} cameras, ${fmt((solo.cpu * 100 * MB) / bytes, 2)} s with one (target ≤ 0.6); reading alone, full 4 KB reads off a pty with Node's tty stream: ${fmt(floor, 2)} s`,
     ];
   } finally {
     for (const c of cams) await c.stop();
