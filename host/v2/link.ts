@@ -74,7 +74,7 @@ interface Pending {
   parts: Uint8Array[];
   size: number;
   sentAt: number;
-  /** A byte arrived while this attempt waited (the camera is not silent). */
+  /** Bytes of this attempt's reply arrived, or bytes that may be (noise, a packet not yet whole): the camera answered. */
   heard: boolean;
   /** When the reply's first packet arrived (0: not yet). */
   firstAt: number;
@@ -279,8 +279,13 @@ export class V2Link {
     const dropped = c.droppedBytes;
     const crcErrors = c.headerCrcErrors + c.payloadCrcErrors;
     const before = this.pending;
-    if (before) before.heard = true;
+    const packets = this.stats.packetsIn;
+    const passedOver = this.stats.stale + this.stats.events;
     this.decoder.push(data, (packet) => this.onPacket(packet));
+    // Packets of earlier attempts (a slow camera's late replies) and events are not this attempt's reply: an
+    // attempt that heard only those got no reply, and its own reply may still come late (see lateFor).
+    const ownPackets = this.stats.packetsIn - packets - (this.stats.stale + this.stats.events - passedOver);
+    if (before && (ownPackets > 0 || c.droppedBytes > dropped || this.decoder.pendingBytes > 0)) before.heard = true;
     this.stats.droppedBytes += c.droppedBytes - dropped;
     this.stats.crcErrors += c.headerCrcErrors + c.payloadCrcErrors - crcErrors;
     const p = this.pending;
