@@ -68,7 +68,7 @@ describe('omvd daemon --upload', () => {
     const big = recording(600, 3); // ≈ 46 MB: several 8 MiB parts
     const sim = await camera('big', { 'rec_0001.bin': big });
     const root = join(work, 'root-big');
-    const args = ['daemon', '--port', sim.path, '--root', root, '--no-export', '--upload', 's3://lab/resume', '--endpoint', ceph.endpoint, '--path-style', '--upload-limit', '8MB/s', '--json'];
+    const args = ['daemon', '--port', sim.path, '--root', root, '--no-export', '--upload', 's3://lab/resume', '--endpoint', ceph.endpoint, '--path-style', '--upload-limit', '4MB/s', '--json'];
     const first = spawnOmvd(args, env);
     // The ledger's own files (a part file being replaced is a .tmp beside it until renamed).
     const parts = (): number => {
@@ -82,7 +82,8 @@ describe('omvd daemon --upload', () => {
       expect(await first.stop('SIGKILL')).toBe('SIGKILL');
     }
     expect(await listKeys(s3, 'lab', 'resume/')).toEqual([]); // nothing published before it is whole and verified
-    const second = spawnOmvd(args.filter((a) => a !== '--upload-limit' && a !== '8MB/s'), env);
+    expect((await openUploads(s3, 'lab')).filter((k) => k.startsWith('resume/')), 'the kill came before the upload\'s end, as this test needs').toEqual([`resume/${sim.id}/rec_0001.bin`]);
+    const second = spawnOmvd(args.filter((a) => a !== '--upload-limit' && a !== '4MB/s'), env);
     try {
       await waitFor(async () => (await listKeys(s3, 'lab', 'resume/')).length === 1, 'the recording delivered', 180_000, 250);
     } finally {
