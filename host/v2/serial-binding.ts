@@ -33,7 +33,7 @@ function fdOf(port: UnixPort): number {
  * the bulk of a sync's CPU (a tty hands over at most 4 KB per read). Everything else is serialport's.
  */
 class EventLoopPort {
-  private writing: Promise<void> | null = null;
+  private writing: Promise<void> = Promise.resolve();
   private waitingWritable = false;
 
   constructor(private readonly inner: UnixPort) {}
@@ -89,12 +89,7 @@ class EventLoopPort {
         }
       }
     })();
-    const settled = op.then(
-      () => {},
-      () => {},
-    );
-    this.writing = settled;
-    void settled.then(() => this.writing === settled && (this.writing = null));
+    this.writing = op.catch(() => {}); // drain waits for it, whatever its end
     return op;
   }
 
