@@ -6,7 +6,7 @@ import { OmvError } from '../../protocol/errors.js';
 import type { Logger } from '../log.js';
 import { DeliveryError, httpStatus, storeError, StoreError } from './errors.js';
 import type { Delivered, UploadLedger } from './ledger.js';
-import { abortUpload, sendFile, type SendJob, type TransferContext } from './transfer.js';
+import { abortUpload, sendFile, type Sent, type SendJob, type TransferContext } from './transfer.js';
 
 export interface DeliverContext extends TransferContext {
   /** How long a file may go without any progress while the store is unreachable before omvd gives up on it. */
@@ -78,21 +78,23 @@ function conflict(ctx: DeliverContext, job: DeliverJob, h: Head): DeliveryError 
   return new DeliveryError('ECONFLICT', `${job.key} in ${ctx.store.label} already holds other content (${h.size} bytes, ${theirs}) than ${job.file.path}: omvd never overwrites an object; move one of them, or upload to another prefix`);
 }
 
-async function attempt(ctx: DeliverContext, ledger: UploadLedger, job: DeliverJob, sha256: string, adopt: boolean): Promise<Outcome> {
+/** `completed`: the figures of an earlier attempt of this call that got as far as completing its multipart upload. */
+async function attempt(ctx: DeliverContext, ledger: UploadLedger, job: DeliverJob, sha256: string, adopt: boolean, completed?: Sent): Promise<Outcome> {
   const base = { key: job.key, sha256, parts: 0, partsReused: 0, sentBytes: 0 };
   const before = await head(ctx, job.key);
   if (adopt && (!before || before === 'denied')) return { ...base, state: 'waiting' };
   if (before && before !== 'denied') {
     const verdict = judge(before, job, sha256);
     if (verdict === 'conflict') throw conflict(ctx, job, before);
-    // Finished by an earlier run that was stopped before it wrote the ledger, or by another host: an upload of
-    // ours still open would only hold parts in the store (aborting a completed one is a harmless 404).
+    // Finished by an earlier run or attempt that was stopped before it wrote the ledger (an attempt whose
+    // completion the store carried out but whose answer was lost), or by another host: an upload of ours still
+    // open would only hold parts in the store (aborting a completed one is a harmless 404).
     const ours = await ledger.loadParts(job.file.rel);
     if (ours) {
       await abortUpload(ctx, ours.key, ours.uploadId);
       await ledger.dropParts(job.file.rel);
     }
-    return { ...base, state: ours && verdict === 'same' ? 'uploaded' : 'present' };
+    return ours && verdict === 'same' ? { ...base, ...completed, state: 'uploaded' } : { ...base, state: 'present' };
   }
   const sent = await sendFile(ctx, ledger, { ...job, sha256, metadata: job.metadata(sha256) });
   const after = await head(ctx, job.key);
@@ -130,12 +132,13 @@ export async function deliverFile(ctx: DeliverContext, ledger: UploadLedger, job
   if (known && known.key === job.key && known.size === job.file.size && known.mtimeMs === job.file.mtimeMs) return { state: 'delivered', key: job.key, sha256: known.sha256, parts: 0, partsReused: 0, sentBytes: 0 };
   const sha256 = job.sha256 ?? (await hashFile(job.file.path));
   let acked = 0;
-  const progress = { ...ctx, onSent: (n: number) => ((acked += n), ctx.onSent?.(n)) };
+  let completing: Sent | undefined;
+  const progress = { ...ctx, onSent: (n: number) => ((acked += n), ctx.onSent?.(n)), onCompleting: (sent: Sent) => (completing = sent) };
   let lastMove = Date.now();
   let movedAt = 0;
   for (let failures = 0; ; failures++) {
     try {
-      const outcome = await attempt(progress, ledger, job, sha256, adopt);
+      const outcome = await attempt(progress, ledger, job, sha256, adopt, completing);
       if (outcome.state === 'waiting') return outcome;
       const record: Delivered = { path: job.file.rel, key: job.key, size: job.file.size, mtimeMs: job.file.mtimeMs, sha256, recording: job.recording, how: outcome.state === 'uploaded' ? 'uploaded' : 'present', at: new Date().toISOString() };
       await ledger.recordDelivered(record);

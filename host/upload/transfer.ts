@@ -17,6 +17,8 @@ export interface TransferContext {
   partSize: number;
   /** Bytes the store acknowledged (a whole part or object at a time). */
   onSent?: (bytes: number) => void;
+  /** A multipart upload has every part in the store and is about to be completed, with these figures. */
+  onCompleting?: (sent: Sent) => void;
 }
 
 export interface SendJob {
@@ -28,7 +30,13 @@ export interface SendJob {
   contentType: string;
 }
 
-export type SendResult = { exists: true } | { exists: false; parts: number; partsReused: number; sentBytes: number };
+export interface Sent {
+  parts: number;
+  partsReused: number;
+  sentBytes: number;
+}
+
+export type SendResult = { exists: true } | ({ exists: false } & Sent);
 
 const MAX_PARTS = 10_000;
 
@@ -200,6 +208,8 @@ async function putMultipart(ctx: TransferContext, ledger: UploadLedger, fh: File
     await ledger.dropParts(job.file.rel);
     throw changed(job, sha);
   }
+  const figures = { parts: count, partsReused: reused, sentBytes: sent };
+  ctx.onCompleting?.(figures);
   try {
     await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: job.key, UploadId: state.uploadId, MultipartUpload: { Parts: Array.from({ length: count }, (_, i) => ({ PartNumber: i + 1, ETag: etags[i + 1]! })) }, IfNoneMatch: '*' }), { abortSignal: ctx.signal });
   } catch (e) {
@@ -216,5 +226,5 @@ async function putMultipart(ctx: TransferContext, ledger: UploadLedger, fh: File
     throw e;
   }
   await ledger.dropParts(job.file.rel);
-  return { exists: false, parts: count, partsReused: reused, sentBytes: sent };
+  return { exists: false, ...figures };
 }

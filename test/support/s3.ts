@@ -49,15 +49,28 @@ export interface Relay {
   open(): number;
   /** Destroys every open connection (a network that drops them); new ones are relayed as before. */
   cutAll(): number;
+  /** Requests whose answer was lost (see `loseAnswer`). */
+  lost(): number;
   close(): Promise<void>;
 }
 
-export async function startRelay(target: string): Promise<Relay> {
+export interface RelayOptions {
+  /**
+   * For a request whose start (request line and headers) this matches: the request reaches the store, which
+   * carries it out, but the connection is cut as its answer begins, so the client never sees it.
+   */
+  loseAnswer?: (head: string) => boolean;
+  /** How many answers to lose that way (1 unless told). */
+  loseTimes?: number;
+}
+
+export async function startRelay(target: string, options: RelayOptions = {}): Promise<Relay> {
   const { hostname, port } = new URL(target);
   const sockets = new Set<Socket>();
   let upstream = 0;
   let first = 0;
   let last = 0;
+  let lost = 0;
   const server: Server = createServer((client) => {
     const store = connect(Number(port), hostname);
     for (const s of [client, store]) {
@@ -65,13 +78,20 @@ export async function startRelay(target: string): Promise<Relay> {
       s.on('close', () => sockets.delete(s));
       s.on('error', () => undefined);
     }
+    let losing = false;
     client.on('data', (d: Buffer) => {
       upstream += d.length;
       last = performance.now();
       first ||= last;
+      if (lost < (options.loseTimes ?? 1) && options.loseAnswer?.(d.subarray(0, 2048).toString('latin1'))) losing = true;
     });
     client.pipe(store);
-    store.pipe(client);
+    store.on('data', (d: Buffer) => {
+      if (!losing) return void client.write(d);
+      lost++;
+      client.resetAndDestroy();
+      store.destroy();
+    });
     client.on('close', () => store.destroy());
     store.on('close', () => client.destroy());
   });
@@ -81,6 +101,7 @@ export async function startRelay(target: string): Promise<Relay> {
     upstreamBytes: () => upstream,
     upstreamSeconds: () => (last - first) / 1000,
     open: () => sockets.size / 2,
+    lost: () => lost,
     cutAll: () => {
       const n = sockets.size;
       for (const s of sockets) s.resetAndDestroy();

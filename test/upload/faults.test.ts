@@ -127,6 +127,23 @@ describe('omvd upload through faults: killed, interrupted, the store killed, con
     }
   }, 180_000);
 
+  it('the answer to the multipart completion lost (the store did it): reported as uploaded by this run, with its figures', async () => {
+    const relay = await startRelay(ceph.endpoint, { loseAnswer: (head) => /^POST [^ ]*uploadId=/.test(head), loseTimes: 3 });
+    try {
+      const root = join(work, 'lost-answer');
+      const files = makeRoot(root, { 'rec_0001.bin': 20 * MB });
+      const key = `lost-answer/${CAMERA}/rec_0001.bin`;
+      const r = await finish(start(root, 's3://lab/lost-answer', [], relay.endpoint));
+      expect(relay.lost()).toBe(3);
+      expect(r.present).toEqual([]);
+      expect(r.uploaded).toEqual([expect.objectContaining({ kind: 'recording', parts: 3, partsReused: 0, sentBytes: 20 * MB })]);
+      expect(sha256(await getBytes(s3, 'lab', key))).toBe(sha256(files['rec_0001.bin']!));
+      expect(await openUploads(s3, 'lab')).toEqual([]);
+    } finally {
+      await relay.close();
+    }
+  }, 180_000);
+
   it('--upload-limit caps the rate on the wire, and without it the same upload is faster', async () => {
     const limit = 2 * MB;
     const root = join(work, 'limit');
