@@ -289,7 +289,9 @@ export class V2Link {
     this.stats.droppedBytes += c.droppedBytes - dropped;
     this.stats.crcErrors += c.headerCrcErrors + c.payloadCrcErrors - crcErrors;
     const p = this.pending;
-    if (p && p === before) this.arm(p, this.timerFor(p.opcode).pause());
+    // Before its own reply begins, earlier attempts' late packets and events only say the camera is still there:
+    // the wait for the first byte starts again, rather than shrinking to the pause allowed inside a reply.
+    if (p && p === before) this.arm(p, p.heard ? this.timerFor(p.opcode).pause() : this.timerFor(p.opcode).wait());
   }
 
   /**

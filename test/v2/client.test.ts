@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Flag, Opcode, payloads, Status, type Packet } from '../../protocol/v2/index.js';
 import { V2Client } from '../../host/v2/client.js';
+import { V2Link } from '../../host/v2/link.js';
 import { V2StatusError, V2TimeoutError } from '../../host/v2/errors.js';
 import { FakeCamera } from '../support/fake-camera.js';
 import { waitFor } from '../support/tools.js';
@@ -156,5 +157,23 @@ describe('V2 client', () => {
     await new Promise((r) => setImmediate(r));
     expect(data.length).toBe(100);
     expect(events).toEqual([[0, 1], [4, 7]]);
+  });
+});
+
+describe('V2 link on a slow camera', () => {
+  it('an event, or an earlier attempt\'s late packet, before the reply does not cut the wait for it short', async () => {
+    const cam = new FakeCamera();
+    const link = new V2Link(cam);
+    const REPLY_MS = 60;
+    cam.tamper = (_p, b) => {
+      setTimeout(() => cam.emit('data', b), REPLY_MS);
+      return null;
+    };
+    await link.sync();
+    for (let i = 0; i < 6; i++) await link.request(Opcode.PROTO_VERSION, 0); // the link learns a ~60 ms round trip
+    const reply = link.request(Opcode.PROTO_VERSION, 0);
+    setTimeout(() => cam.event(0, 1), REPLY_MS / 3);
+    expect(payloads.version.decode(await reply)).toBeTruthy();
+    expect(link.stats).toMatchObject({ events: 1, timeouts: 0 });
   });
 });
