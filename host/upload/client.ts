@@ -23,6 +23,9 @@ const QUIET = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}
  * streamed PutObject sent aws-chunked with 411).
  */
 export async function openStore(target: StoreTarget, env: NodeJS.ProcessEnv = process.env): Promise<Store> {
+  // The SDK warns every run on Node 20 that its releases from 2027 need Node 22: omvd's lockfile pins the one it
+  // supports Node 20 with, so the user could do nothing about it. The SDK reads this when a client is made.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const config: S3ClientConfig = {
     forcePathStyle: target.pathStyle,
     requestChecksumCalculation: 'WHEN_REQUIRED',
