@@ -443,9 +443,39 @@ def _call(backend, method, *args):
         return _FAIL if method in ("read", "readp", "write", "size", "shape") else (1 if method == "ioctl" else False)
 
 
+# The USB id (VID << 16 | PID) of each board by the start of omv.arch(), its OMV_BOARD_ARCH (OMV_ARCH_STR on 4.x)
+# and OMV_BOARD_USB_VID/PID in boards/*/board_config.h; a longer prefix first. A script cannot ask 4.x firmware for
+# its USB id (and before v4.6 every board enumerated as 1209:ABD1), so SYS_INFO names the board this way, or as
+# unknown (0), never as another board.
+_USB_IDS = (
+    ("OMV4P H7", 0x37C5124A),
+    ("OMV4 H7", 0x37C51204),
+    ("OMV3 F7", 0x37C51203),
+    ("OMV2 F4", 0x37C51202),
+    ("OMVRT1060", 0x37C51060),
+    ("NICLAV H7", 0x2341045F),
+    ("PORTENTA H7", 0x2341045B),
+)
+
+
+def _board_usb_id():
+    try:
+        import omv
+
+        arch = omv.arch()
+    except Exception:
+        return 0
+    for prefix, usb_id in _USB_IDS:
+        if arch.startswith(prefix):
+            return usb_id
+    return 0
+
+
 def init(stream, crc=True, seq=True, ack=True, events=True, max_payload=MAX_PAYLOAD, rtx_retries=3, rtx_timeout_ms=500,
-         lock_interval_ms=10, uid=None, usb_id=0x37C51204, ticks_ms=None):
+         lock_interval_ms=10, uid=None, usb_id=None, ticks_ms=None):
     global _link
+    if usb_id is None:
+        usb_id = _board_usb_id()
     if uid is None:
         try:
             import machine

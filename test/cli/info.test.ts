@@ -9,16 +9,16 @@ describe('omvd info', () => {
   for (const [link, protocolBy] of [['native', 'firmware'], ['python', 'omvd scripts']] as const) {
     it(`names the board and who speaks Protocol V2 (${link} link: the ${protocolBy}), from what the camera reports`, async () => {
       const work = mkdtempSync(join(tmpdir(), 'omvd-info-'));
-      const sim = await startSim(['--pty', join(work, 'cam'), '--sd', join(work, 'sd'), '--link', link]);
+      const sim = await startSim(['--pty', join(work, 'cam'), '--sd', join(work, 'sd'), '--link', link, '--board', 'H7P']);
       try {
         const r = omvd(['info', '--port', sim.path, '--json']);
         expect(r.status, r.stderr).toBe(0);
         const cam = JSON.parse(r.stdout).cameras[0];
-        expect(cam).toMatchObject({ board: 'OpenMV Cam H7', protocolBy });
+        expect(cam).toMatchObject({ board: 'OpenMV Cam H7 Plus', protocolBy });
         expect(cam.version.firmware[0]).toBe(link === 'native' ? 5 : 4);
         const text = omvd(['info', '--port', sim.path]);
         expect(text.status, text.stderr).toBe(0);
-        expect(text.stdout).toMatch(new RegExp(`OpenMV Cam H7 ${sim.id} .*spoken by the ${protocolBy}`));
+        expect(text.stdout).toMatch(new RegExp(`OpenMV Cam H7 Plus ${sim.id} .*spoken by the ${protocolBy}`));
       } finally {
         await sim.stop();
       }

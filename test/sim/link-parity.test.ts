@@ -60,7 +60,7 @@ async function conversation(host: RawHost, camera: VirtualCamera): Promise<unkno
   if (info[0]?.opcode !== Opcode.SYS_INFO) throw new Error(`${camera.options.link}: SYS_INFO answered by ${JSON.stringify(info.map((p) => [p.opcode, p.seq, p.flags, p.payload.length]))}`);
   const sys = payloads.sysInfo.decode(info[0]!.payload);
   // The pure-MicroPython link always reports the H7's USB id (a 4.x script cannot read its own); the native one the board's.
-  log.push({ label: 'sys info identity', uid: sys.uniqueId, vid: sys.usbVid });
+  log.push({ label: 'sys info identity', uid: sys.uniqueId, vid: sys.usbVid, pid: sys.usbPid });
   note('size of a channel that does not exist', await host.request(Opcode.CHANNEL_SIZE, 20));
   note('select', await host.request(Opcode.CHANNEL_IOCTL, 5, payloads.ioctlRequest.encode({ request: 1, args: enc.encode('rec_0001.bin') })));
   note('size', await host.request(Opcode.CHANNEL_SIZE, 5));
