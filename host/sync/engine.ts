@@ -9,7 +9,7 @@ import { identifyUsb } from '../discovery/usb-ids.js';
 import { diskError, ensureDir, freeBytes, HostDiskError, megabytes } from '../writers/disk.js';
 import { fetchCatalog, OMVD_CHANNELS, requireChannel, type Catalog } from './catalog.js';
 import { cameraCommand } from './ctl.js';
-import { readManifest, writeManifest } from './manifest.js';
+import { MANIFEST_FILE, readManifest, writeManifest } from './manifest.js';
 import { mirrorRecording, type MirrorOptions, type MirrorResult } from './mirror.js';
 import { partialPaths } from './partial.js';
 
@@ -71,6 +71,14 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
   const dir = join(root, id);
   if (!options.dryRun) await ensureDir(dir, ELSEWHERE);
   const manifest = await readManifest(dir, id);
+  // What the file on disk says (null: no file yet): a pass that changes nothing does not rewrite and fsync it.
+  let onDisk = existsSync(join(dir, MANIFEST_FILE)) ? JSON.stringify(manifest) : null;
+  const save = async (): Promise<void> => {
+    const now = JSON.stringify(manifest);
+    if (now === onDisk) return;
+    await writeManifest(dir, manifest);
+    onDisk = now;
+  };
   const board = identifyUsb(client.camera.sysInfo.usbVid.toString(16), client.camera.sysInfo.usbPid.toString(16))?.board;
   manifest.camera = { id, firmware: client.camera.version.firmware.join('.'), ...(board ? { board } : {}) };
   const catalog = await fetchCatalog(client);
@@ -96,7 +104,7 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
         if (free < need) throw new HostDiskError('ENOSPC', `${root} is full: ${entry.name} needs ${megabytes(need)}, ${megabytes(free)} free; free some space or ${ELSEWHERE} (what is verified so far stays, and the sync resumes there)`);
         const result = await mirrorRecording(client, fileChan, dir, entry, options);
         manifest.recordings[entry.name] = { size: result.size, sha256: result.sha256, frames: entry.frames, syncedAt: new Date().toISOString(), ...(entry.cameraName !== entry.name ? { cameraName: entry.cameraName } : {}) };
-        await writeManifest(dir, manifest);
+        await save();
         summary.synced.push(result);
         verified = true;
         log?.info({ bytes: result.size, sha256: result.sha256, resumedFrom: result.resumedFrom }, `synced ${entry.name}`);
@@ -120,7 +128,7 @@ export async function syncCamera(client: V2Client, root: string, options: SyncOp
       log?.info(`deleted ${entry.name} on the camera after verifying the host copy`);
     }
   }
-  if (!options.dryRun) await writeManifest(dir, manifest);
+  if (!options.dryRun) await save();
   summary.link = client.stats;
   log?.debug({ link: summary.link }, 'link statistics');
   return summary;

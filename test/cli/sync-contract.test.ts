@@ -56,6 +56,12 @@ describe('omvd sync: exit codes and summaries a script can trust', () => {
     const first = oneJsonLine(omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json', '--no-export'], env).stdout);
     expect((first.synced as { name: string }[]).map((s) => s.name)).toEqual(['rec_0001.bin', 'rec_0002.bin', 'rec_0003.bin']);
     expect((first.cameras as unknown[]).length).toBe(1);
+    // A pass with nothing new leaves the manifest alone (the daemon makes one every 2 s per camera).
+    const manifest = join(root, sim.id, 'manifest.json');
+    const before = statSync(manifest);
+    const again = oneJsonLine(omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json', '--no-export'], env).stdout);
+    expect((again.upToDate as { name: string }[]).map((s) => s.name)).toEqual(['rec_0001.bin', 'rec_0002.bin', 'rec_0003.bin']);
+    expect([statSync(manifest).ino, statSync(manifest).mtimeMs]).toEqual([before.ino, before.mtimeMs]);
     const plan = oneJsonLine(omvd(['sync', '--port', sim.path, '--root', root, '--once', '--json', '--dry-run', '--delete-after-sync'], env).stdout);
     expect((plan.wouldDelete as { name: string }[]).map((s) => s.name)).toEqual(['rec_0001.bin', 'rec_0002.bin', 'rec_0003.bin']);
     expect(readdirSync(join(work, 'sd')).filter((n) => n.endsWith('.bin')).length).toBe(3); // nothing deleted by the plan
