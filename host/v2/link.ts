@@ -291,7 +291,10 @@ export class V2Link {
     const p = this.pending;
     // Before its own reply begins, earlier attempts' late packets and events only say the camera is still there:
     // the wait for the first byte starts again, rather than shrinking to the pause allowed inside a reply.
-    if (p && p === before) this.arm(p, p.heard ? this.timerFor(p.opcode).pause() : this.timerFor(p.opcode).wait());
+    if (p && p === before) {
+      const timer = this.timerFor(p.opcode);
+      this.arm(p, p.heard ? timer.pause() : timer.wait());
+    }
   }
 
   /**

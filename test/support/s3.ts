@@ -78,20 +78,22 @@ export async function startRelay(target: string, options: RelayOptions = {}): Pr
       s.on('close', () => sockets.delete(s));
       s.on('error', () => undefined);
     }
-    let losing = false;
     client.on('data', (d: Buffer) => {
       upstream += d.length;
       last = performance.now();
       first ||= last;
-      if (lost < (options.loseTimes ?? 1) && options.loseAnswer?.(d.subarray(0, 2048).toString('latin1'))) losing = true;
+      if (lost < (options.loseTimes ?? 1) && options.loseAnswer?.(d.subarray(0, 2048).toString('latin1'))) {
+        store.unpipe(client);
+        store.once('data', () => {
+          lost++;
+          client.resetAndDestroy();
+          store.destroy();
+        });
+        store.resume(); // unpipe paused it
+      }
     });
     client.pipe(store);
-    store.on('data', (d: Buffer) => {
-      if (!losing) return void client.write(d);
-      lost++;
-      client.resetAndDestroy();
-      store.destroy();
-    });
+    store.pipe(client);
     client.on('close', () => store.destroy());
     store.on('close', () => client.destroy());
   });
